@@ -1,0 +1,13 @@
+/* The built-in components.  Each registers through ner_register_factory,
+ * the same public call a plugin makes. */
+#ifndef NER_COMPONENTS_BUILTINS_H
+#define NER_COMPONENTS_BUILTINS_H
+
+#include "ner/ner_component.h"
+
+extern const ner_component_vtable nc_tokenizer_vtable;
+
+/* Registers every built-in factory; called once by the registry. */
+void nc_register_builtins(void);
+
+#endif

@@ -1,0 +1,32 @@
+/* The `ner` program: one file per sub-command, public API only. */
+#ifndef NER_CLI_H
+#define NER_CLI_H
+
+#include <stdio.h>
+#include "ner/ner.h"
+
+/* Exit codes. */
+#define CLI_OK 0
+#define CLI_BAD_INPUT 1
+#define CLI_USAGE 2
+
+int cmd_extract(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_tokenize(int argc, char **argv);
+
+/* Loads --model DIR (NULL: the default pipeline); prints the error. */
+ner_pipeline *cli_load(const char *model);
+/* Parses a positive integer option value; -1 when it is not one. */
+long cli_parse_count(const char *s);
+/* Parses `[--model DIR] [--] TEXT...` from argv[1..]; joins TEXT words with
+ * single spaces into a malloc'd *text.  Returns CLI_OK or CLI_USAGE. */
+int cli_model_and_text(int argc, char **argv, const char **model, char **text);
+
+/* Prints "ner: " + message to stderr. */
+void cli_err(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
+
+#endif

@@ -1,0 +1,37 @@
+/* ner: named-entity recognition from the command line. */
+#include <string.h>
+#include "cli.h"
+
+static const char usage[] =
+    "usage: ner [--model DIR] TEXT...          entities, one per line:\n"
+    "                                           text<TAB>label<TAB>start<TAB>end\n"
+    "       ner run [--model DIR] [--input FILE] [--output FILE]\n"
+    "               [--input-format text|jsonl] [--format jsonl|tsv]\n"
+    "               [--threads N] [--batch-size N]\n"
+    "       ner tokenize [--model DIR] TEXT...\n"
+    "       ner --version | --help\n"
+    "\n"
+    "Offsets are code points, half-open.  Without --model the default English\n"
+    "pipeline is used.  Exit status: 0 success, 1 bad input, 2 bad usage.\n";
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fputs(usage, stderr);
+        return CLI_USAGE;
+    }
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+        fputs(usage, stdout);
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "--version") == 0) {
+        printf("ner %s\n", ner_version());
+        return CLI_OK;
+    }
+    if (strcmp(cmd, "run") == 0)
+        return cmd_run(argc - 1, argv + 1);
+    if (strcmp(cmd, "tokenize") == 0)
+        return cmd_tokenize(argc - 1, argv + 1);
+    return cmd_extract(argc, argv);
+}
