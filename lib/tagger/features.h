@@ -1,0 +1,62 @@
+/* Feature extraction shared by training and prediction (private to
+ * lib/tagger).  Features are 64-bit hashes of (template, value): no string
+ * is formatted and nothing is allocated per token. */
+#ifndef NER_TAGGER_FEATURES_H
+#define NER_TAGGER_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "tagger/tagger.h"
+
+/* Per-token facts computed once per document. */
+typedef struct ntg_tokinfo {
+    uint64_t w, lo, shape, sshape;
+    uint64_t pre[NTG_AFFIX_MAX], suf[NTG_AFFIX_MAX];
+    uint32_t flags;
+    uint32_t next_same;  /* next token with the same word, UINT32_MAX: none */
+    uint32_t first_same; /* first token with the same word */
+    uint32_t sent_lo, sent_hi; /* the token's sentence [lo, hi) */
+    uint8_t npre, nsuf, first, doc;  /* doc: NTG_DOC_* bits */
+} ntg_tokinfo;
+
+/* flags */
+#define NTG_W_INITCAP  0x001u
+#define NTG_W_ALLCAP   0x002u
+#define NTG_W_HASDIGIT 0x004u
+#define NTG_W_ALLDIGIT 0x008u
+#define NTG_W_HYPHEN   0x010u
+#define NTG_W_PERIOD   0x020u
+#define NTG_W_NOALNUM  0x040u
+#define NTG_W_MIXED    0x080u
+#define NTG_W_HASLOWER 0x100u
+#define NTG_W_HASUPPER 0x200u
+#define NTG_W_LONG     0x400u
+
+/* doc bits */
+#define NTG_DOC_LC_SEEN   0x1u /* its lowercase form occurs in lowercase */
+#define NTG_DOC_CAP_SEEN  0x2u /* occurs capitalised not sentence-initially */
+
+/* Scratch for one document's facts. */
+typedef struct ntg_featbuf {
+    ntg_tokinfo *ti;
+    size_t cap;
+    uint64_t *keys;     /* doc tables: open addressing */
+    uint32_t *vals;
+    size_t nslots;
+} ntg_featbuf;
+
+void ntg_featbuf_free(ntg_featbuf *b);
+
+/* Computes the facts of every token of doc (sentences from doc->sent_start).
+ * NER_OK or NER_ENOMEM. */
+int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc, ntg_featbuf *b);
+
+/* Writes the features of token i into out (room for NTG_MAX_FEATS) and
+ * returns how many. */
+size_t ntg_token_features(const ntg_feat_opts *o, const ntg_tokinfo *ti,
+                          size_t n, size_t i, uint64_t *out);
+
+uint64_t ntg_hash_bytes(const void *p, size_t n, uint64_t seed);
+uint64_t ntg_mix64(uint64_t x);
+
+#endif
