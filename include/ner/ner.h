@@ -264,6 +264,14 @@ NER_API int ner_doc_token_chars(const ner_doc *doc, size_t i,
 NER_API const char *ner_doc_token_text(const ner_doc *doc, size_t i,
                                        size_t *len);
 
+/* Copies the offsets of tokens [first, first + count) into buf, six values
+ * per token: start_byte, end_byte, ws_end_byte, start_char, end_char,
+ * ws_end_char (ws_end: where the whitespace after the token ends).  count
+ * is clipped to the tokens there are; returns the number of tokens copied.
+ * One call instead of two per token, for FFI users.  Since 0.1. */
+NER_API size_t ner_doc_copy_token_offsets(const ner_doc *doc, size_t first,
+                                          size_t count, uint64_t *buf);
+
 /* Bytes of whitespace before the first token (all of a blank text). */
 NER_API size_t ner_doc_leading_ws_bytes(const ner_doc *doc);
 

@@ -6,6 +6,7 @@
 #include "ner/ner_component.h"
 
 extern const ner_component_vtable nc_tokenizer_vtable;
+extern const ner_component_vtable nc_tagger_vtable;
 
 /* Registers every built-in factory; called once by the registry. */
 void nc_register_builtins(void);

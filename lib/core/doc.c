@@ -177,6 +177,27 @@ NER_API int ner_doc_token_chars(const ner_doc *d, size_t i, size_t *start,
     return NER_OK;
 }
 
+NER_API size_t ner_doc_copy_token_offsets(const ner_doc *d, size_t first,
+                                          size_t count, uint64_t *buf)
+{
+    if (!d || !buf || first >= d->ntok)
+        return 0;
+    if (count > d->ntok - first)
+        count = d->ntok - first;
+    for (size_t i = first; i < first + count; i++) {
+        const nc_tok *t = &d->toks[i];
+        int last = i + 1 == d->ntok;
+        uint64_t *o = buf + 6 * (i - first);
+        o[0] = t->start;
+        o[1] = t->end;
+        o[2] = last ? d->len : d->toks[i + 1].start;
+        o[3] = t->cstart;
+        o[4] = t->cend;
+        o[5] = last ? d->nchars : d->toks[i + 1].cstart;
+    }
+    return count;
+}
+
 NER_API size_t ner_doc_leading_ws_bytes(const ner_doc *d)
 {
     if (!d)

@@ -163,7 +163,8 @@ NER_API int ner_pipeline_process_batch(const ner_pipeline *pl,
         nc_errf(errbuf, errlen, "ner_batch_params: size %u is too small", p->size);
         return NER_EABI;
     }
-    memset(docs, 0, n * sizeof *docs);
+    if (n)
+        memset(docs, 0, n * sizeof *docs);
     uint32_t threads = NC_PARAM(p, ner_batch_params, n_threads, 1);
     uint32_t bs = NC_PARAM(p, ner_batch_params, batch_size, 64);
     if (bs == 0)

@@ -74,9 +74,10 @@ int nev_scorer_add_conll(nev_scorer *s, const nio_conll *gold,
     for (size_t d = 0; d < gold->n_docs && !rc; d++) {
         const nio_conll_doc *doc = &gold->docs[d];
         size_t ng = doc_spans(gold, doc->first_sentence, doc->n_sentences, buf);
+        nev_span *pbuf = buf ? buf + ng : NULL;
         size_t np = doc_spans(pred, doc->first_sentence, doc->n_sentences,
-                              buf + ng);
-        rc = nev_scorer_add(s, buf, ng, buf + ng, np);
+                              pbuf);
+        rc = nev_scorer_add(s, buf, ng, pbuf, np);
         if (rc)
             nio_errf(errbuf, errlen, "document %zu: %s", d,
                      rc == NER_ENOMEM ? "out of memory" : "invalid span");

@@ -275,8 +275,8 @@ int nev_scorer_add(nev_scorer *s, const nev_span *gold, size_t n_gold,
         rc = NER_ENOMEM;
         goto out;
     }
-    ispan *p = g + n_gold;
-    size_t *pmax = gmax + n_gold;
+    ispan *p = n ? g + n_gold : NULL;
+    size_t *pmax = n ? gmax + n_gold : NULL;
     for (size_t i = 0; i < n_gold && !rc; i++) {
         g[i] = (ispan){gold[i].start, gold[i].end, 0, 0};
         rc = intern(s, gold[i].label, &g[i].label);

@@ -137,9 +137,7 @@ int nio_conll_read_mem(nio_conll **out, const char *data, size_t len,
 
     size_t cap_tok = 0, cap_tag = 0, cap_sent = 0, cap_doc = 0;
     size_t pos = 0, lineno = 0, col_line = 0;
-    int in_sent = 0;
-    if (len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-        pos = 3;
+    int in_sent = 0, seen_content = 0;
 
     while (pos < len) {
         lineno++;
@@ -156,6 +154,21 @@ int nio_conll_read_mem(nio_conll **out, const char *data, size_t len,
         char *s = p;
         while (s < te && is_blank(*s))
             s++;
+        if (!seen_content) {
+            /* Byte-order marks (U+FEFF) opening the first non-blank line are
+             * dropped, with the blanks before them, so that a corpus written
+             * and read back gives the same first token. */
+            int bom = 0;
+            while (te - s >= 3 && memcmp(s, "\xEF\xBB\xBF", 3) == 0) {
+                s += 3;
+                bom = 1;
+                while (s < te && is_blank(*s))
+                    s++;
+            }
+            if (bom)
+                p = s;
+            seen_content = s < te;
+        }
         if (s == te) {
             in_sent = 0;
             continue;
@@ -343,7 +356,7 @@ static int check_field(const char *s, char sep)
     if (!s || !*s)
         return 0;
     for (; *s; s++)
-        if (*s == '\n' || *s == '\r' || *s == sep)
+        if (*s == '\n' || *s == sep)
             return 0;
     return 1;
 }
@@ -356,7 +369,7 @@ int nio_conll_write_sentence(nio_buf *out, const char *const *tokens,
                              char *errbuf, size_t errlen)
 {
     if (!out || (!tokens && n_tokens) || (!spans && n_spans) ||
-        (sep != ' ' && sep != '\t')) {
+        (!labels && n_spans) || (sep != ' ' && sep != '\t')) {
         nio_errf(errbuf, errlen, "invalid argument");
         return NER_EINVAL;
     }
@@ -364,14 +377,15 @@ int nio_conll_write_sentence(nio_buf *out, const char *const *tokens,
         if (spans[k].label >= n_labels || !check_field(labels[spans[k].label], sep)) {
             nio_errf(errbuf, errlen,
                      "span %zu: label missing, empty, or holding the separator "
-                     "or a line break", k);
+                     "or a LF", k);
             return NER_EINVAL;
         }
     for (size_t i = 0; i < n_tokens; i++)
-        if (!check_field(tokens[i], sep)) {
+        if (!check_field(tokens[i], sep) ||
+            (mids && mids[i] && strchr(mids[i], '\n'))) {
             nio_errf(errbuf, errlen,
                      "token %zu: missing, empty, or holding the separator or "
-                     "a line break", i);
+                     "a LF", i);
             return NER_EINVAL;
         }
     nio_tag *tags = n_tokens ? malloc(n_tokens * sizeof *tags) : NULL;
@@ -390,7 +404,7 @@ int nio_conll_write_sentence(nio_buf *out, const char *const *tokens,
     }
     for (size_t i = 0; i < n_tokens && !rc; i++) {
         rc = nio_buf_puts(out, tokens[i]);
-        if (!rc && mids && mids[i] && *mids[i]) {
+        if (!rc && mids && mids[i]) {
             rc = nio_buf_putc(out, sep);
             if (!rc)
                 rc = nio_buf_puts(out, mids[i]);
@@ -453,7 +467,8 @@ int nio_conll_write(const nio_conll *c, nio_scheme scheme, unsigned flags,
                 mids[i] = c->tokens[st->first_token + i].mid;
             }
             char msg[NER_ERRBUF_SIZE];
-            rc = nio_conll_write_sentence(out, toks, keep ? mids : NULL,
+            rc = nio_conll_write_sentence(out, toks,
+                                          keep && c->n_columns > 2 ? mids : NULL,
                                           st->n_tokens,
                                           c->spans + st->first_span,
                                           st->n_spans, labels,

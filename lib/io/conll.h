@@ -9,8 +9,9 @@
  *   holds a TAB the file is TAB-separated (each TAB separates two columns,
  *   so tokens may contain spaces); otherwise columns are separated by runs
  *   of spaces and TABs and leading blanks are skipped.  Trailing blanks and
- *   a CR before the LF are dropped (CRLF files read as LF files); a UTF-8
- *   byte-order mark at the very start is skipped.
+ *   a CR before the LF are dropped (CRLF files read as LF files).  UTF-8
+ *   byte-order marks (U+FEFF) opening the first non-blank line are skipped
+ *   (with any blanks around them).
  *   A line holding only blanks (space, TAB, CR, VT, FF) -- an empty line or
  *   WNUT-17's single TAB -- ends the sentence.  A line whose first word is
  *   -DOCSTART- (whatever follows: "-DOCSTART- -X- O O", "-DOCSTART-\tO")
@@ -109,10 +110,11 @@ size_t nio_conll_count_entities(const nio_conll *c, const char *label);
 #define NIO_CONLL_NO_DOCSTART  0x2u /* write no -DOCSTART- lines */
 
 /* Appends one sentence: for token i the line "tokens[i] SEP [mids[i] SEP]
- * TAG" (mids may be NULL; an empty mid is skipped), then an empty line.
+ * TAG", then an empty line.  mids (or mids[i]) NULL: no middle columns; ""
+ * is one empty middle column (TAB files).
  * spans as for nio_tags_encode; labels[span.label] (label < n_labels) names
- * a span's type.  Tokens, mids and labels must not hold the separator or a
- * line break.
+ * a span's type.  Tokens and labels must be non-empty and hold neither the
+ * separator nor a LF; mids must hold no LF.
  * NER_EINVAL (bad spans, scheme, separator) or NER_ENOMEM. */
 int nio_conll_write_sentence(nio_buf *out, const char *const *tokens,
                              const char *const *mids, size_t n_tokens,

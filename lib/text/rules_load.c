@@ -179,6 +179,10 @@ static int has_numbered_call(const char *p, size_t n)
                 i = j + 1;
                 continue;
             }
+            /* \g<1> and \g'1': Oniguruma-style numbered subroutine calls */
+            if (i + 3 < n && p[i + 1] == 'g' && (p[i + 2] == '<' || p[i + 2] == '\'') &&
+                p[i + 3] >= '0' && p[i + 3] <= '9')
+                return 1;
             i++;
             continue;
         }
@@ -269,6 +273,13 @@ static int compile_list(loader *L, json_t *root, const char *what, int kind,
         sb_puts(&all, "(?:");
         sb_put(&all, one.p, one.n);
         sb_puts(&all, "\\E)"); /* \E closes a stray \Q; ignored otherwise */
+        if (all.n > NT_RULES_MAX_BYTES) {
+            rc = fail(L->errbuf, L->errlen, NER_ETOOBIG,
+                      "%s: %s: the patterns add up to more than %zu bytes after "
+                      "{{NAME}} substitution", L->src, what,
+                      (size_t)NT_RULES_MAX_BYTES);
+            goto out;
+        }
     }
     if (kind & 2) sb_puts(&all, ")\\z");
     if (all.oom) { rc = fail(L->errbuf, L->errlen, NER_ENOMEM, "out of memory"); goto out; }

@@ -153,6 +153,12 @@ static void test_doc_offsets(void **st)
     }
     assert_int_equal(pos, len);
     assert_memory_equal(buf, text, len);
+    uint64_t offs[6 * 8];
+    assert_int_equal(ner_doc_copy_token_offsets(d, 1, 100, offs), 4);
+    assert_int_equal(offs[0], 8); assert_int_equal(offs[1], 12); assert_int_equal(offs[2], 13);
+    assert_int_equal(offs[3], 7); assert_int_equal(offs[4], 10); assert_int_equal(offs[5], 11);
+    assert_int_equal(offs[6 * 3 + 2], len); assert_int_equal(offs[6 * 3 + 5], 22);
+    assert_int_equal(ner_doc_copy_token_offsets(d, 5, 1, offs), 0);
     /* entities: "Zoë" and "New York" */
     const ner_ents *ents = ner_doc_ents(d);
     assert_int_equal(ner_ents_count(ents), 2);

@@ -420,7 +420,7 @@ static void test_write_sentence(void **state)
     assert_int_equal(nio_conll_write_sentence(&b, toks, mids, 4, sp, 2, labels,
                                               2, NIO_SCHEME_BILOU, '\t', err,
                                               sizeof err), NER_OK);
-    assert_string_equal(b.data, "Tim\tNNP\tB-PER\nCook\tL-PER\nvisits\tO\n"
+    assert_string_equal(b.data, "Tim\tNNP\tB-PER\nCook\t\tL-PER\nvisits\tO\n"
                                 "New York\tNNP\tU-LOC\n\n");
     nio_buf_free(&b);
     /* a token holding the separator cannot be written */
@@ -428,7 +428,7 @@ static void test_write_sentence(void **state)
                                               2, NIO_SCHEME_IOB2, ' ', err,
                                               sizeof err), NER_EINVAL);
     assert_string_equal(err, "token 3: missing, empty, or holding the separator "
-                             "or a line break");
+                             "or a LF");
     /* a label id out of range */
     nio_span bad_label[] = {{0, 1, 2}};
     assert_int_equal(nio_conll_write_sentence(&b, toks, NULL, 3, bad_label, 1,

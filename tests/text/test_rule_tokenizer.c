@@ -100,8 +100,9 @@ static const char *check_invariants(const char *t, size_t len, const nt_tokbuf *
             goto bad;
         }
     }
-    memcpy(rebuilt + k, t + prev, len - prev); k += len - prev;
-    if (k != len || memcmp(rebuilt, t, len) != 0) {
+    if (len > prev) memcpy(rebuilt + k, t + prev, len - prev);
+    k += len - prev;
+    if (k != len || (len && memcmp(rebuilt, t, len) != 0)) {
         snprintf(msg, sizeof msg, "tokens and gaps do not rebuild the text");
         goto bad;
     }
@@ -491,6 +492,8 @@ static void test_bad_rules(void **st)
     expect_load_error("{\"version\": 1, \"infixes\": [\"(a)\\\\1\"]}", NER_EFORMAT,
                       "back-reference");
     expect_load_error("{\"version\": 1, \"infixes\": [\"(a)(?1)\"]}", NER_EFORMAT,
+                      "subroutine");
+    expect_load_error("{\"version\": 1, \"infixes\": [\"(a)\\\\g<1>\"]}", NER_EFORMAT,
                       "subroutine");
     expect_load_error("{\"version\": 1, \"infixes\": [\"(?x)a # comment\", \"c\"]}",
                       NER_EFORMAT, "not together");

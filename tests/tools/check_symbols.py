@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """The exported set of libner.so is exactly the NER_API functions of the
-public headers, all named ner_*, all under the NER_0.1 version node."""
+public headers (every include/ner/*.h), all named ner_*, all under the NER_0.1 version node."""
+import glob
+import os
 import re
 import subprocess
 import sys
 
-lib, *headers = sys.argv[1:]
+
+lib, include_dir = sys.argv[1:3]
+headers = sorted(glob.glob(os.path.join(include_dir, "ner", "*.h")))
 out = subprocess.run(["nm", "-D", "--defined-only", lib], check=True,
                      capture_output=True, text=True).stdout
 exported = {}

@@ -13,6 +13,14 @@
 int cmd_extract(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_evaluate(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+
+/* Parses jsonl|conll|auto into a NER_FORMAT_* value (ner_train.h); prints
+ * the error and returns CLI_USAGE for anything else. */
+int cli_parse_format(const char *v, uint32_t *out);
 
 /* Loads --model DIR (NULL: the default pipeline); prints the error. */
 ner_pipeline *cli_load(const char *model);

@@ -9,6 +9,12 @@ static const char usage[] =
     "               [--input-format text|jsonl] [--format jsonl|tsv]\n"
     "               [--threads N] [--batch-size N]\n"
     "       ner tokenize [--model DIR] TEXT...\n"
+    "       ner train --train FILE --dev FILE --output DIR [--config FILE]\n"
+    "                 [--base DIR] [--format jsonl|conll] [--threads N]\n"
+    "       ner evaluate [--model DIR] --data FILE [--format jsonl|conll] [--json]\n"
+    "       ner convert --input FILE --output FILE --to jsonl|conll\n"
+    "                   [--scheme iob1|iob2|bilou|bioes]\n"
+    "       ner init config [FILE]\n"
     "       ner --version | --help\n"
     "\n"
     "Offsets are code points, half-open.  Without --model the default English\n"
@@ -33,5 +39,13 @@ int main(int argc, char **argv)
         return cmd_run(argc - 1, argv + 1);
     if (strcmp(cmd, "tokenize") == 0)
         return cmd_tokenize(argc - 1, argv + 1);
+    if (strcmp(cmd, "train") == 0)
+        return cmd_train(argc - 1, argv + 1);
+    if (strcmp(cmd, "evaluate") == 0)
+        return cmd_evaluate(argc - 1, argv + 1);
+    if (strcmp(cmd, "convert") == 0)
+        return cmd_convert(argc - 1, argv + 1);
+    if (strcmp(cmd, "init") == 0)
+        return cmd_init(argc - 1, argv + 1);
     return cmd_extract(argc, argv);
 }

@@ -136,6 +136,7 @@ _PROTOTYPES = {
     "ner_doc_length_chars": (_z, [_p]),
     "ner_doc_pipeline": (_p, [_p]),
     "ner_doc_token_count": (_z, [_p]),
+    "ner_doc_copy_token_offsets": (_z, [_p, _z, _z, ctypes.POINTER(ctypes.c_uint64)]),
     "ner_doc_token_bytes": (_i, [_p, _z, _pz, _pz, _pz]),
     "ner_doc_token_chars": (_i, [_p, _z, _pz, _pz, _pz]),
     "ner_doc_token_text": (ctypes.c_void_p, [_p, _z, _pz]),

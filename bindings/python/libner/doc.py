@@ -13,7 +13,8 @@ import types
 
 from . import _lib
 from ._lib import LIB
-from .errors import check
+from . import errors
+from .errors import Error, check
 
 
 class Token:
@@ -158,8 +159,9 @@ class Doc:
 
     len(doc) is the number of tokens; iterating gives the tokens; doc[i] is
     token i and doc[a:b] a Span over tokens a..b-1 (label "").  Every value is
-    a plain Python copy; the Doc is safe to keep, pickle by its JSON, or pass
-    between threads."""
+    a plain Python copy, safe to keep and to pass between threads.  A Doc
+    cannot be pickled; its tokens and spans can, and to_json() gives the
+    library's JSON."""
 
     __slots__ = ("text", "tokens", "ents", "spans", "_cdoc", "__weakref__")
 
@@ -174,19 +176,18 @@ class Doc:
         raw = _str_at(addr, n.value)
         self.text = raw.decode("utf-8")
 
-        # Tokens
-        sb, eb, wb = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_size_t()
-        sc, ec, wc = ctypes.c_size_t(), ctypes.c_size_t(), ctypes.c_size_t()
-        rsb, reb, rwb = ctypes.byref(sb), ctypes.byref(eb), ctypes.byref(wb)
-        rsc, rec, rwc = ctypes.byref(sc), ctypes.byref(ec), ctypes.byref(wc)
-        token_bytes, token_chars = LIB.ner_doc_token_bytes, LIB.ner_doc_token_chars
-        tokens = []
-        for i in range(LIB.ner_doc_token_count(ptr)):
-            check(token_bytes(ptr, i, rsb, reb, rwb), what="ner_doc_token_bytes")
-            check(token_chars(ptr, i, rsc, rec, rwc), what="ner_doc_token_chars")
-            tokens.append(Token(i, raw[sb.value:eb.value].decode("utf-8"),
-                                raw[eb.value:wb.value].decode("utf-8"),
-                                sc.value, ec.value, sb.value, eb.value))
+        # Tokens: all offsets in one call, then slices of the decoded text
+        # by code points (this is the hot path of the bindings).
+        ntok = LIB.ner_doc_token_count(ptr)
+        offs = (ctypes.c_uint64 * (6 * ntok))() if ntok else None
+        if ntok and LIB.ner_doc_copy_token_offsets(ptr, 0, ntok, offs) != ntok:
+            raise Error(errors.EINTERNAL, "reading the token offsets")
+        text = self.text
+        o = list(offs) if ntok else []
+        tokens = [Token(i, text[o[6 * i + 3]:o[6 * i + 4]],
+                        text[o[6 * i + 4]:o[6 * i + 5]],
+                        o[6 * i + 3], o[6 * i + 4], o[6 * i], o[6 * i + 1])
+                  for i in range(ntok)]
         self.tokens = tuple(tokens)
 
         # Entities: the span records in one call, the pattern id per span
