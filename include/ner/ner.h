@@ -164,8 +164,9 @@ typedef struct ner_load_params {
 NER_API int ner_load_params_init(ner_load_params *p, size_t size);
 
 /* Loads a pipeline folder: pipeline.json plus one sub-folder per component.
- * A Hugging Face token-classification folder (config.json, ...) loads too,
- * once the BERT components are in (NER_EUNSUPPORTED until then).
+ * A Hugging Face token-classification folder (config.json, model.safetensors,
+ * vocab.txt or tokenizer.json) loads as it is, as a pipeline of the
+ * "wordpiece" and "bert_tagger" components (ner_builder_from_dir too).
  * dir NULL loads the default English pipeline shipped with the library.
  * p may be NULL for defaults.  Caller frees with ner_pipeline_free. */
 NER_API int ner_pipeline_load(ner_pipeline **out, const char *dir,

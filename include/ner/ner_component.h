@@ -128,6 +128,18 @@ NER_API int ner_doc_add_span(ner_doc *doc, const char *group,
                              size_t tok_start, size_t tok_end,
                              const char *label, double score);
 
+/* ------------------------------------------------------------ attachments */
+
+/* Attaches data under a key (copied) for later components of the pipeline,
+ * e.g. a sub-word tokenizer's ids for the model after it.  The doc owns data
+ * from then on and calls free_fn(data) (free_fn may be NULL) when the
+ * attachment is replaced, when the tokens change, or when the doc is freed.
+ * On failure the doc does not take data: the caller still owns it. */
+NER_API int ner_doc_attach(ner_doc *doc, const char *key, void *data,
+                           void (*free_fn)(void *));
+/* The data attached under key, or NULL.  Borrowed from the doc. */
+NER_API void *ner_doc_attachment(const ner_doc *doc, const char *key);
+
 /* Records a failure on the doc (status and printf-style message) and returns
  * status, so a component can write `return ner_doc_set_error(doc, ...)`. */
 NER_API int ner_doc_set_error(ner_doc *doc, int status, const char *fmt, ...)

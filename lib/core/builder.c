@@ -210,6 +210,30 @@ static int name_is_safe(const char *s)
     return 1;
 }
 
+/* A Hugging Face token-classification folder (config.json, weights,
+ * vocab.txt or tokenizer.json) is a pipeline of two components that both
+ * read the folder as it is: no conversion step. */
+static int hf_builder(ner_builder **out, const char *dir, char *errbuf,
+                      size_t errlen)
+{
+    ner_builder *b = builder_alloc("en");
+    if (!b)
+        return NER_ENOMEM;
+    static const char *const factories[] = {"wordpiece", "bert_tagger"};
+    for (size_t i = 0; i < 2; i++) {
+        char cerr[NER_ERRBUF_SIZE] = "";
+        int rc = builder_insert(b, b->ncomp, factories[i], factories[i], "{}",
+                                dir, cerr, sizeof cerr);
+        if (rc != NER_OK) {
+            nc_errf(errbuf, errlen, "%s (a Hugging Face model folder): %s", dir, cerr);
+            ner_builder_free(b);
+            return rc;
+        }
+    }
+    *out = b;
+    return NER_OK;
+}
+
 NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
                                  char *errbuf, size_t errlen)
 {
@@ -221,6 +245,15 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
     char *path = nc_path_join(dir, "pipeline.json");
     if (!path)
         return NER_ENOMEM;
+    if (!nc_is_file(path)) {
+        char *hf = nc_path_join(dir, "config.json");
+        int is_hf = hf && nc_is_file(hf);
+        free(hf);
+        if (is_hf) {
+            free(path);
+            return hf_builder(out, dir, errbuf, errlen);
+        }
+    }
     char *text = NULL;
     size_t len = 0;
     int rc = nc_read_file(path, &text, &len, errbuf, errlen);

@@ -52,12 +52,61 @@ static void groups_free(ner_doc *d)
     d->ngroups = 0;
 }
 
-/* Drops tokens, entities and groups (a failed doc keeps nothing half-built). */
+static void attachments_free(ner_doc *d)
+{
+    for (size_t i = 0; i < d->natt; i++) {
+        if (d->att[i].free_fn)
+            d->att[i].free_fn(d->att[i].data);
+        free(d->att[i].key);
+    }
+    free(d->att);
+    d->att = NULL;
+    d->natt = 0;
+}
+
+/* Drops tokens, entities, groups and attachments (a failed doc keeps
+ * nothing half-built). */
 void nc_doc_reset(ner_doc *d)
 {
     ents_clear(&d->ents);
     groups_free(d);
+    attachments_free(d);
     d->ntok = 0;
+}
+
+NER_API int ner_doc_attach(ner_doc *d, const char *key, void *data,
+                           void (*free_fn)(void *))
+{
+    if (!d || !key)
+        return NER_EINVAL;
+    for (size_t i = 0; i < d->natt; i++) {
+        if (strcmp(d->att[i].key, key) == 0) {
+            if (d->att[i].free_fn && d->att[i].data != data)
+                d->att[i].free_fn(d->att[i].data);
+            d->att[i].data = data;
+            d->att[i].free_fn = free_fn;
+            return NER_OK;
+        }
+    }
+    nc_attach *v = realloc(d->att, (d->natt + 1) * sizeof *v);
+    if (!v)
+        return NER_ENOMEM;
+    d->att = v;
+    char *k = nc_strdup(key);
+    if (!k)
+        return NER_ENOMEM;
+    v[d->natt++] = (nc_attach){k, data, free_fn};
+    return NER_OK;
+}
+
+NER_API void *ner_doc_attachment(const ner_doc *d, const char *key)
+{
+    if (!d || !key)
+        return NULL;
+    for (size_t i = 0; i < d->natt; i++)
+        if (strcmp(d->att[i].key, key) == 0)
+            return d->att[i].data;
+    return NULL;
 }
 
 NER_API void ner_doc_free(ner_doc *d)
@@ -66,6 +115,7 @@ NER_API void ner_doc_free(ner_doc *d)
         return;
     ents_free(&d->ents);
     groups_free(d);
+    attachments_free(d);
     for (size_t i = 0; i < d->nlabels; i++)
         free(d->labels[i]);
     free(d->labels);

@@ -29,8 +29,16 @@ struct ner_ents {
     char *name;           /* group name; NULL for doc.ents */
 };
 
+typedef struct nc_attach {
+    char *key;
+    void *data;
+    void (*free_fn)(void *);
+} nc_attach;
+
 struct ner_doc {
     ner_pipeline *pl;     /* counted reference */
+    nc_attach *att;
+    size_t natt;
     char *text;
     size_t len, nchars;
     nc_tok *toks;

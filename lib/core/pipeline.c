@@ -145,13 +145,9 @@ NER_API int ner_pipeline_load(ner_pipeline **out, const char *dir,
     int has_pj = pj && nc_is_file(pj), has_hf = hf && nc_is_file(hf);
     free(pj);
     free(hf);
-    if (!has_pj) {
-        if (has_hf) {
-            nc_errf(errbuf, errlen, "%s: Hugging Face model folders are not "
-                    "supported by this build yet", dir);
-            return NER_EUNSUPPORTED;
-        }
-        nc_errf(errbuf, errlen, "%s: no pipeline.json (nor config.json) in the folder", dir);
+    if (!has_pj && !has_hf) {
+        nc_errf(errbuf, errlen, "%s: no pipeline.json (nor a Hugging Face "
+                "config.json) in the folder", dir);
         return NER_ENOTFOUND;
     }
     ner_builder *b = NULL;

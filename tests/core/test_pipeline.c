@@ -239,6 +239,19 @@ static void test_align_and_ents(void **st)
     assert_int_equal(ner_ents_count(ner_doc_ents(d)), 1);
     ner_doc_clear_ents(d);
     assert_int_equal(ner_ents_count(ner_doc_ents(d)), 0);
+    /* attachments: owned by the doc, freed on replace, on new tokens, at the end */
+    assert_null(ner_doc_attachment(d, "ids"));
+    int *ids = malloc(4 * sizeof *ids);
+    ids[0] = 42;
+    assert_int_equal(ner_doc_attach(d, "ids", ids, free), NER_OK);
+    assert_ptr_equal(ner_doc_attachment(d, "ids"), ids);
+    assert_int_equal(ner_doc_attach(d, "ids", malloc(8), free), NER_OK);
+    assert_int_equal(ner_doc_attach(d, "other", malloc(8), free), NER_OK);
+    assert_int_equal(ner_doc_attach(d, NULL, NULL, NULL), NER_EINVAL);
+    size_t s0[] = {0}, e0[] = {2};
+    assert_int_equal(ner_doc_set_tokens(d, s0, e0, 1), NER_OK);
+    assert_null(ner_doc_attachment(d, "ids"));
+    assert_int_equal(ner_doc_attach(d, "ids", malloc(8), free), NER_OK);
     /* bad tokens are refused with a message on the doc */
     size_t s1[] = {0, 2}, e1[] = {3, 5};
     assert_int_equal(ner_doc_set_tokens(d, s1, e1, 2), NER_ERANGE);

@@ -1,0 +1,58 @@
+#!/bin/sh
+# Rebuilds the statistical tagger of the default English pipeline
+# (models/en_default: tokenizer + tagger [+ whatever else it holds]) from
+# CoNLL-2003 English: eng.train to learn, eng.testa (dev) for early stopping
+# and the confidence calibration.  Nothing of the test split is used.
+#
+#   scripts/build_default_model.sh [BUILD_DIR]
+#
+# The column files are first turned into JSONL (one line per document) so
+# that training sees the tokens the pipeline's own tokenizer makes at run
+# time (the column files' tokenization differs on hyphens and the like).
+# The corpus lives in ../shared/data (or $LIBNER_SHARED_DIR/data); it is
+# never copied into the repository.  Takes about a minute on 2 cores.
+set -eu
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build}
+shared=${LIBNER_SHARED_DIR:-$root/../shared}
+data=$shared/data/conll2003
+model=$root/models/en_default
+ner=$build/tools/ner/ner
+
+for f in "$data/eng.train" "$data/eng.testa"; do
+    [ -r "$f" ] || { echo "build_default_model: $f not found" >&2; exit 1; }
+done
+if [ ! -x "$ner" ]; then
+    [ -d "$build" ] || meson setup "$build" "$root"
+    meson compile -C "$build" ner
+fi
+
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+"$ner" convert --input "$data/eng.train" --output "$work/train.jsonl" --to jsonl --per-doc
+"$ner" convert --input "$data/eng.testa" --output "$work/dev.jsonl" --to jsonl --per-doc
+cat > "$work/config.json" <<'CFG'
+{"training": {"seed": 1}}
+CFG
+"$ner" train --train "$work/train.jsonl" --dev "$work/dev.jsonl" \
+    --output "$work/out" --base "$model" --config "$work/config.json" --threads 2
+
+# Keep the folder's other components as they are: take the new
+# pipeline.json (the base's components plus the tagger) and tagger/.
+rm -rf "$model/tagger.new"
+cp -r "$work/out/model-best/tagger" "$model/tagger.new"
+rm -rf "$model/tagger"
+mv "$model/tagger.new" "$model/tagger"
+cp "$work/out/model-best/pipeline.json" "$model/pipeline.json"
+python3 - "$work/out/training.json" <<'PY' || true
+import json, sys
+r = json.load(open(sys.argv[1]))
+d = r.get("best_dev_scores", {})
+print("dev (eng.testa, gold tokens of the JSONL): P %.4f R %.4f F %.4f" %
+      (d.get("ents_p", 0), d.get("ents_r", 0), d.get("ents_f", 0)))
+for k, v in sorted(d.get("ents_per_type", {}).items()):
+    print("  %-6s P %.4f R %.4f F %.4f" % (k, v["p"], v["r"], v["f"]))
+print("train %.1fs, %d steps, model %.1f MB" %
+      (r["train_seconds"], r["steps"], r["model_bytes"] / 1e6))
+PY
+"$ner" evaluate --model "$model" --data "$data/eng.testa" --threads 2 | sed -n '1,7p'
