@@ -18,7 +18,7 @@ enum {
     T_BI_L0 = T_SS_AT + 8, T_BI_0R, T_BI_LR, T_SS_L0, T_SS_0R, T_SS_L0R,
     T_FIRST_SS, T_FIRST_LO, T_W_SSL, T_W_SSR, T_SUF3_L, T_SUF3_R,
     T_DOC_LC, T_DOC_CAP, T_AGG_LO_L, T_AGG_LO_R, T_AGG_SS_L, T_AGG_SS_R,
-    T_LEN, T_PRE_FLAGS
+    T_LEN, T_PRE_FLAGS, T_GAZ
 };
 
 uint64_t ntg_mix64(uint64_t x)
@@ -241,7 +241,50 @@ static size_t tab_find(const ntg_featbuf *b, uint64_t key, int *found)
     return i;
 }
 
-int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc, ntg_featbuf *b)
+uint64_t ntg_gaz_key(uint64_t k, uint64_t word_hash)
+{
+    return ntg_mix64(k ^ (word_hash + GOLD));
+}
+
+static void mark_gazetteer(const ntg_gaz_view *gz, ntg_tokinfo *ti, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t hi = ti[i].sent_hi, max = hi - i;
+        if (max > NTG_GAZ_MAX_LEN)
+            max = NTG_GAZ_MAX_LEN;
+        uint64_t keys[NTG_GAZ_MAX_LEN];
+        uint64_t k = NTG_GAZ_SEED;
+        for (size_t j = 0; j < max; j++) {
+            k = ntg_gaz_key(k, ti[i + j].w);
+            keys[j] = k;
+        }
+        size_t len = 0;
+        uint32_t lab = 0;
+        for (size_t l = max; l > 0 && !lab; l--) {
+            lab = gz->lookup(gz->ctx, keys[l - 1]);
+            if (lab)
+                len = l;
+        }
+        if (!lab) {
+            i++;
+            continue;
+        }
+        uint16_t L = (uint16_t)(lab - 1);
+        if (len == 1) {
+            ti[i].gaz = (uint16_t)(4u << 8 | L);
+        } else {
+            ti[i].gaz = (uint16_t)(1u << 8 | L);
+            for (size_t j = 1; j + 1 < len; j++)
+                ti[i + j].gaz = (uint16_t)(2u << 8 | L);
+            ti[i + len - 1].gaz = (uint16_t)(3u << 8 | L);
+        }
+        i += len;
+    }
+}
+
+int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc,
+                  const ntg_gaz_view *gz, ntg_featbuf *b)
 {
     size_t n = doc->n;
     if (n > b->cap) {
@@ -270,6 +313,8 @@ int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc, ntg_featbuf *b)
         b->ti[i].next_same = UINT32_MAX;
         b->ti[i].first_same = (uint32_t)i;
     }
+    if ((o->flags & NTG_F_GAZ) && gz && gz->lookup)
+        mark_gazetteer(gz, b->ti, n);
     if (!(o->flags & NTG_F_DOC) || n < 2)
         return NER_OK;
     /* two tables in one: word -> first index; lowercase form -> bits */
@@ -378,6 +423,11 @@ size_t ntg_token_features(const ntg_feat_opts *o, const ntg_tokinfo *ti,
         out[k++] = f1(T_FIRST_LO, t->lo);
     }
     out[k++] = f2(T_PRE_FLAGS, i > lo ? ti[i - 1].flags : 0xFFFF, t->flags);
+    if (o->flags & NTG_F_GAZ) {
+        out[k++] = f1(T_GAZ, t->gaz);
+        if (t->gaz)
+            out[k++] = f2(T_GAZ, t->gaz, t->sshape);
+    }
     if ((o->flags & NTG_F_DOC) && (t->flags & NTG_W_HASUPPER)) {
         out[k++] = f2(T_DOC_LC, t->doc & NTG_DOC_LC_SEEN, t->first);
         out[k++] = f2(T_DOC_CAP, t->doc & NTG_DOC_CAP_SEEN, t->first);

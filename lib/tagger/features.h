@@ -17,6 +17,7 @@ typedef struct ntg_tokinfo {
     uint32_t first_same; /* first token with the same word */
     uint32_t sent_lo, sent_hi; /* the token's sentence [lo, hi) */
     uint8_t npre, nsuf, first, doc;  /* doc: NTG_DOC_* bits */
+    uint16_t gaz;        /* 0, or (kind 1..4 = B I L U) << 8 | label */
 } ntg_tokinfo;
 
 /* flags */
@@ -47,9 +48,24 @@ typedef struct ntg_featbuf {
 
 void ntg_featbuf_free(ntg_featbuf *b);
 
-/* Computes the facts of every token of doc (sentences from doc->sent_start).
- * NER_OK or NER_ENOMEM. */
-int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc, ntg_featbuf *b);
+/* A gazetteer of entity phrases: lookup(ctx, key) gives label + 1 for the
+ * phrase whose key is key (see ntg_gaz_key), or 0. */
+#define NTG_GAZ_MAX_LEN 8
+typedef struct ntg_gaz_view {
+    uint32_t (*lookup)(const void *ctx, uint64_t key);
+    const void *ctx;
+} ntg_gaz_view;
+
+#define NTG_GAZ_SEED 0x6a09e667f3bcc908ULL
+/* The key of a phrase: k = NTG_GAZ_SEED, then k = ntg_gaz_key(k, w) for the
+ * word hash (ntg_tokinfo.w) of each of its tokens. */
+uint64_t ntg_gaz_key(uint64_t k, uint64_t word_hash);
+
+/* Computes the facts of every token of doc (sentences from doc->sent_start);
+ * with NTG_F_GAZ and gz, marks the longest phrases of gz found left to right
+ * in each sentence.  NER_OK or NER_ENOMEM. */
+int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc,
+                  const ntg_gaz_view *gz, ntg_featbuf *b);
 
 /* Writes the features of token i into out (room for NTG_MAX_FEATS) and
  * returns how many. */

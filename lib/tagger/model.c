@@ -29,6 +29,9 @@ struct ntg_model {
     uint64_t mask;
     const uint32_t *rows;
     size_t n_feats, max_probe;
+    const unsigned char *gaz;  /* NULL: none */
+    uint64_t gaz_mask;
+    size_t gaz_probe;
 };
 
 struct ntg_scratch {
@@ -257,7 +260,8 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
                     const float *trans, const float *start, const float *end,
                     const uint64_t *hashes, const uint32_t *row_of,
                     size_t n_feats, const uint32_t *rows, size_t rows_len,
-                    unsigned char **out, size_t *len)
+                    const uint64_t *gaz_keys, const uint32_t *gaz_labels,
+                    size_t n_gaz, unsigned char **out, size_t *len)
 {
     *out = NULL;
     if (n_labels == 0 || n_labels > NTG_MAX_LABELS || !(temperature > 0) ||
@@ -277,7 +281,16 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
     size_t tr_len = ((size_t)T * T + 2 * (size_t)T) * 4;
     size_t off_sl = align8(off_tr + tr_len);
     size_t off_rows = align8(off_sl + (size_t)nslots * 8);
-    size_t total = align8(off_rows + rows_len * 4);
+    uint64_t gslots = 0;
+    if (n_gaz) {
+        gslots = 16;
+        while (gslots < n_gaz + n_gaz / 2 + 1)
+            gslots *= 2;
+        if (gslots > NTG_MAX_SLOTS)
+            return NER_ETOOBIG;
+    }
+    size_t off_gaz = align8(off_rows + rows_len * 4);
+    size_t total = align8(off_gaz + (size_t)gslots * 16);
     unsigned char *img = calloc(1, total);
     if (!img)
         return NER_ENOMEM;
@@ -301,6 +314,8 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
     wr64(img + 104, off_rows);
     wr64(img + 112, rows_len);
     wr64(img + 120, n_feats);
+    wr64(img + 128, gslots ? off_gaz : 0);
+    wr64(img + 136, gslots);
     size_t p = off_lab;
     for (uint32_t i = 0; i < n_labels; i++) {
         size_t l = strlen(labels[i]) + 1;
@@ -322,6 +337,13 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
         wr32(sl + i * 8 + 4, row_of[f]);
     }
     memcpy(img + off_rows, rows, rows_len * 4);
+    for (size_t g = 0; g < n_gaz; g++) {
+        uint64_t i = gaz_keys[g] & (gslots - 1);
+        while (rd32(img + off_gaz + i * 16 + 8) != 0)
+            i = (i + 1) & (gslots - 1);
+        wr64(img + off_gaz + i * 16, gaz_keys[g]);
+        wr32(img + off_gaz + i * 16 + 8, gaz_labels[g] + 1);
+    }
     wr64(img + 24, ntg_checksum(img, total));
     *out = img;
     *len = total;
@@ -541,6 +563,44 @@ static int model_open(ntg_model **out, const unsigned char *img, size_t len,
         m->n_feats = (size_t)used;
         m->max_probe = maxp;
     }
+    /* gazetteer */
+    {
+        uint64_t off_gaz = rd64(img + 128), gslots = rd64(img + 136);
+        if (gslots) {
+            if (gslots > NTG_MAX_SLOTS || (gslots & (gslots - 1)) ||
+                !section_ok(off_gaz, gslots * 16, len))
+                BAD("tagger model: gazetteer (bytes 128-143) bad size or outside the file");
+            const unsigned char *g = img + off_gaz;
+            uint64_t used = 0;
+            for (uint64_t i = 0; i < gslots; i++) {
+                uint32_t lab = rd32(g + i * 16 + 8);
+                if (lab > m->n_labels || rd32(g + i * 16 + 12) != 0)
+                    BAD("tagger model: gazetteer slot %llu has a bad label",
+                        (unsigned long long)i);
+                used += lab != 0;
+            }
+            if (used >= gslots)
+                BAD("tagger model: the gazetteer has no empty slot");
+            uint64_t start = 0;
+            while (rd32(g + start * 16 + 8) != 0)
+                start++;
+            size_t run = 0, maxp = 0;
+            for (uint64_t k = 1; k <= gslots; k++) {
+                uint64_t i = (start + k) & (gslots - 1);
+                if (rd32(g + i * 16 + 8) != 0) {
+                    if (++run > maxp)
+                        maxp = run;
+                } else {
+                    run = 0;
+                }
+            }
+            m->gaz = g;
+            m->gaz_mask = gslots - 1;
+            m->gaz_probe = maxp;
+        } else if (off_gaz != 0) {
+            BAD("tagger model: gazetteer offset without slots (bytes 128-143)");
+        }
+    }
     *out = m;
     return NER_OK;
 fail:
@@ -723,6 +783,22 @@ void ntg_scratch_free(ntg_scratch *s)
         }                                                                      \
     } while (0)
 
+static uint32_t gaz_lookup(const void *ctx, uint64_t key)
+{
+    const ntg_model *m = ctx;
+    uint64_t i = key & m->gaz_mask;
+    for (size_t p = 0; p <= m->gaz_probe; p++) {
+        const unsigned char *s = m->gaz + i * 16;
+        uint32_t lab = rd32(s + 8);
+        if (lab == 0)
+            return 0;
+        if (rd64(s) == key)
+            return lab;
+        i = (i + 1) & m->gaz_mask;
+    }
+    return 0;
+}
+
 static inline void add_feature(const ntg_model *m, uint64_t h, float *e)
 {
     uint64_t i = h & m->mask;
@@ -857,7 +933,8 @@ int ntg_predict(const ntg_model *m, const ntg_doc *doc, ntg_scratch *s,
     if (n == 0)
         return NER_OK;
     uint32_t T = m->n_tags;
-    int rc = ntg_doc_facts(&m->fo, doc, &s->fb);
+    ntg_gaz_view gz = {gaz_lookup, m};
+    int rc = ntg_doc_facts(&m->fo, doc, m->gaz ? &gz : NULL, &s->fb);
     if (rc != NER_OK)
         return rc;
     if (n > SIZE_MAX / (T * sizeof(float)) / 2)

@@ -21,10 +21,14 @@
  *   104 u64 rows offset  112 u64 rows length in u32 words (a row is
  *      u32 count in 1..n_tags, then count pairs u32 tag, f32 weight)
  *   120 u64 feature count (occupied slots)
+ *   128 u64 gazetteer offset  136 u64 gazetteer slot count (0: none, else a
+ *      power of two; each slot is u64 phrase key (ntg_gaz_key), u32 label + 1
+ *      or 0 when empty, u32 zero; a phrase lives at the first free slot from
+ *      key & (slots - 1))
  * Sections start at multiples of 8. */
 #define NTG_MAGIC "NERTAGR1"
 #define NTG_VERSION 1u
-#define NTG_HEADER_SIZE 128u
+#define NTG_HEADER_SIZE 144u
 #define NTG_EMPTY 0xFFFFFFFFu
 #define NTG_MAX_SLOTS ((uint64_t)1 << 30)
 
@@ -35,7 +39,8 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
                     const float *trans, const float *start, const float *end,
                     const uint64_t *hashes, const uint32_t *row_of,
                     size_t n_feats, const uint32_t *rows, size_t rows_len,
-                    unsigned char **out, size_t *len);
+                    const uint64_t *gaz_keys, const uint32_t *gaz_labels,
+                    size_t n_gaz, unsigned char **out, size_t *len);
 
 uint64_t ntg_checksum(const unsigned char *p, size_t len);
 

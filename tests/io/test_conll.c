@@ -286,6 +286,18 @@ static void test_empty_inputs(void **state)
     assert_int_equal(c->scheme, NIO_SCHEME_NONE);
     assert_int_equal(c->n_spans, 0);
     nio_conll_free(c);
+    /* U+FEFF opening the first non-blank line is dropped (with blanks);
+     * later ones are text. */
+    c = read_ok("\n \xEF\xBB\xBF \xEF\xBB\xBF-DOCSTART- -X- O O\n\n"
+                "\xEF\xBB\xBFx O\n", NIO_SCHEME_AUTO);
+    assert_int_equal(c->n_docstart, 1);
+    assert_string_equal(c->docs[0].docstart, "-DOCSTART- -X- O O");
+    assert_string_equal(c->tokens[0].text, "\xEF\xBB\xBFx");
+    nio_conll_free(c);
+    c = read_ok("\n\xEF\xBB\xBF\xE7\xBB\xBF" "a\tO\n", NIO_SCHEME_AUTO);
+    assert_string_equal(c->tokens[0].text, "\xE7\xBB\xBF" "a");
+    assert_int_equal(c->tokens[0].line, 2);
+    nio_conll_free(c);
     /* NULL data is fine when len is 0 */
     assert_int_equal(nio_conll_read_mem(&c, NULL, 0, NIO_SCHEME_AUTO, NULL, 0),
                      NER_OK);
