@@ -31,11 +31,26 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 "$ner" convert --input "$data/eng.train" --output "$work/train.jsonl" --to jsonl --per-doc
 "$ner" convert --input "$data/eng.testa" --output "$work/dev.jsonl" --to jsonl --per-doc
+# min_score 0.5: keep the entities the calibrated confidence says are more
+# likely right than wrong (dev F1 0.919 -> 0.923 when this was chosen).
 cat > "$work/config.json" <<'CFG'
-{"training": {"seed": 1}}
+{"training": {"seed": 1}, "model": {"min_score": 0.5}}
 CFG
+# The base: the folder without its tagger (an old tagger need not load).
+mkdir -p "$work/base"
+for d in "$model"/*/; do
+    name=$(basename "$d")
+    [ "$name" = tagger ] || cp -r "$d" "$work/base/$name"
+done
+python3 - "$model/pipeline.json" "$work/base/pipeline.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+p["components"] = [c for c in p["components"] if c.get("name", c["factory"]) != "tagger"]
+p["labels"] = []
+json.dump(p, open(sys.argv[2], "w"), indent=2)
+PY
 "$ner" train --train "$work/train.jsonl" --dev "$work/dev.jsonl" \
-    --output "$work/out" --base "$model" --config "$work/config.json" --threads 2
+    --output "$work/out" --base "$work/base" --config "$work/config.json" --threads 2
 
 # Keep the folder's other components as they are: take the new
 # pipeline.json (the base's components plus the tagger) and tagger/.
@@ -44,11 +59,18 @@ cp -r "$work/out/model-best/tagger" "$model/tagger.new"
 rm -rf "$model/tagger"
 mv "$model/tagger.new" "$model/tagger"
 cp "$work/out/model-best/pipeline.json" "$model/pipeline.json"
+python3 - "$model/tagger/meta.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["train_path"] = "conll2003/eng.train (JSONL, one line per document)"
+m["dev_path"] = "conll2003/eng.testa (JSONL, one line per document)"
+json.dump(m, open(sys.argv[1], "w"), indent=2)
+PY
 python3 - "$work/out/training.json" <<'PY' || true
 import json, sys
 r = json.load(open(sys.argv[1]))
 d = r.get("best_dev_scores", {})
-print("dev (eng.testa, gold tokens of the JSONL): P %.4f R %.4f F %.4f" %
+print("dev (eng.testa through the pipeline tokenizer): P %.4f R %.4f F %.4f" %
       (d.get("ents_p", 0), d.get("ents_r", 0), d.get("ents_f", 0)))
 for k, v in sorted(d.get("ents_per_type", {}).items()):
     print("  %-6s P %.4f R %.4f F %.4f" % (k, v["p"], v["r"], v["f"]))

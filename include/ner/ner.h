@@ -305,6 +305,8 @@ NER_API size_t ner_span_end_token(const ner_span *s);
 NER_API double ner_span_score(const ner_span *s);
 /* Knowledge-base id from a linker, or NULL (NIL or no linker). */
 NER_API const char *ner_span_kb_id(const ner_span *s);
+/* The linker's confidence in its kb_id (or in NIL), 0 without a linker. */
+NER_API double ner_span_kb_score(const ner_span *s);
 /* Pattern id from a rule ("id" in patterns.jsonl), or NULL. */
 NER_API const char *ner_span_ent_id(const ner_span *s);
 
@@ -317,6 +319,8 @@ typedef struct ner_span_record {
     double score;
     const char *label;   /* valid until the doc is freed */
     const char *kb_id;   /* NULL when none; valid until the doc is freed */
+    double kb_score;     /* the linker's score, 0 without a linker */
+    const char *ent_id;  /* rule pattern id or NULL; valid until the doc is freed */
 } ner_span_record;
 
 /* Copies min(cap, count) entities into buf (buf may be NULL when cap is 0)
@@ -329,7 +333,7 @@ NER_API size_t ner_doc_copy_ents(const ner_doc *doc, ner_span_record *buf,
 #define NER_JSON_BYTES  0x4u  /* add "start_byte","end_byte" to each span */
 
 /* The doc as one line of JSON: {"text", "ents": [{"start","end","label",
- * "text","score","kb_id"}...]} with code-point offsets, plus what flags ask.
+ * "text","score","kb_id","kb_score"}...]} with code-point offsets, plus what flags ask.
  * On success *out is a NUL-terminated string the caller frees with
  * ner_string_free; *len (may be NULL) gets its length. */
 NER_API int ner_doc_to_json(const ner_doc *doc, uint32_t flags, char **out,

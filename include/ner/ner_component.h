@@ -115,10 +115,10 @@ NER_API int ner_doc_ents_overlap(const ner_doc *doc, size_t tok_start,
 NER_API int ner_doc_remove_ent(ner_doc *doc, size_t i);
 NER_API void ner_doc_clear_ents(ner_doc *doc);
 
-/* Sets entity i's knowledge-base id (copied; NULL clears it) and its score
- * (a negative score keeps the one it has). */
-NER_API int ner_doc_set_ent_kb_id(ner_doc *doc, size_t i, const char *kb_id,
-                                  double score);
+/* Sets entity i's knowledge-base id (copied; NULL for NIL) and the linking
+ * score in [0, 1] (kept apart from the entity's own score). */
+NER_API int ner_doc_set_ent_kb(ner_doc *doc, size_t i, const char *kb_id,
+                               double kb_score);
 /* Sets entity i's pattern id (copied; NULL clears it). */
 NER_API int ner_doc_set_ent_ent_id(ner_doc *doc, size_t i, const char *ent_id);
 

@@ -7,6 +7,7 @@
 
 extern const ner_component_vtable nc_tokenizer_vtable;
 extern const ner_component_vtable nc_tagger_vtable;
+extern const ner_component_vtable nc_entity_ruler_vtable;
 
 /* Registers every built-in factory; called once by the registry. */
 void nc_register_builtins(void);

@@ -514,18 +514,18 @@ static int set_owned_str(char **slot, const char *s)
     return NER_OK;
 }
 
-NER_API int ner_doc_set_ent_kb_id(ner_doc *d, size_t i, const char *kb_id,
-                                  double score)
+NER_API int ner_doc_set_ent_kb(ner_doc *d, size_t i, const char *kb_id,
+                               double kb_score)
 {
     if (!d)
         return NER_EINVAL;
     if (i >= d->ents.n)
         return NER_ERANGE;
-    if (score > 1.0 || score != score)
+    if (kb_score != kb_score || kb_score < 0.0 || kb_score > 1.0)
         return NER_ERANGE;
     int rc = set_owned_str(&d->ents.v[i].kb_id, kb_id);
-    if (rc == NER_OK && score >= 0.0)
-        d->ents.v[i].score = score;
+    if (rc == NER_OK)
+        d->ents.v[i].kb_score = kb_score;
     return rc;
 }
 
@@ -614,6 +614,7 @@ NER_API size_t ner_span_start_token(const ner_span *s) { return s ? s->ts : 0; }
 NER_API size_t ner_span_end_token(const ner_span *s) { return s ? s->te : 0; }
 NER_API double ner_span_score(const ner_span *s) { return s ? s->score : 0.0; }
 NER_API const char *ner_span_kb_id(const ner_span *s) { return s ? s->kb_id : NULL; }
+NER_API double ner_span_kb_score(const ner_span *s) { return s ? s->kb_score : 0.0; }
 NER_API const char *ner_span_ent_id(const ner_span *s) { return s ? s->ent_id : NULL; }
 
 NER_API size_t ner_doc_copy_ents(const ner_doc *d, ner_span_record *buf, size_t cap)
@@ -634,6 +635,8 @@ NER_API size_t ner_doc_copy_ents(const ner_doc *d, ner_span_record *buf, size_t 
         r->score = s->score;
         r->label = s->label;
         r->kb_id = s->kb_id;
+        r->kb_score = s->kb_score;
+        r->ent_id = s->ent_id;
     }
     return d->ents.n;
 }

@@ -18,6 +18,8 @@ static json_t *span_json(const ner_span *s, uint32_t flags)
     bad |= json_object_set_new(o, "score", json_real(s->score));
     bad |= json_object_set_new(o, "kb_id",
         s->kb_id ? json_string(s->kb_id) : json_null());
+    if (s->kb_id || s->kb_score > 0.0)
+        bad |= json_object_set_new(o, "kb_score", json_real(s->kb_score));
     if (s->ent_id)
         bad |= json_object_set_new(o, "ent_id", json_string(s->ent_id));
     if (flags & NER_JSON_BYTES) {

@@ -18,6 +18,7 @@ struct ner_span {
     size_t bs, be;        /* bytes */
     size_t cs, ce;        /* code points */
     double score;
+    double kb_score;
     const char *label;    /* interned in the doc */
     char *kb_id;          /* owned, may be NULL */
     char *ent_id;         /* owned, may be NULL */

@@ -60,7 +60,7 @@ static inline uint64_t f3(uint32_t t, uint64_t a, uint64_t b, uint64_t c)
 void ntg_feat_opts_default(ntg_feat_opts *o)
 {
     memset(o, 0, sizeof *o);
-    o->flags = NTG_F_DOC | NTG_F_BIGRAM;
+    o->flags = NTG_F_DOC | NTG_F_BIGRAM | NTG_F_GAZ;
     o->prefix_max = 4;
     o->suffix_max = 4;
     o->window = 2;

@@ -36,6 +36,22 @@ struct ntg_trainer {
     uint32_t *order;
     size_t pos, epoch;
     uint64_t rng;
+    /* documents as added (until prepare) */
+    char *wbuf;
+    size_t wbuf_n, wbuf_cap;
+    size_t *woff;            /* token i's bytes: wbuf + woff[i], wlen[i] */
+    size_t *wlen;
+    uint8_t *wstart;         /* sentence starts */
+    size_t w_cap;
+    size_t *doff;            /* doc d: tokens [doff[d], doff[d+1]) */
+    size_t n_docs, doff_cap;
+    /* gazetteer: phrase keys with label counts, overall and per fold */
+    uint64_t *gkey;
+    uint32_t *gcount;        /* n_phr * L */
+    uint32_t *gfold;         /* n_phr * NTG_FOLDS * L */
+    size_t n_phr;
+    uint32_t *gslot;         /* open addressing: phrase + 1 */
+    size_t gslots;
     /* scratch */
     ntg_featbuf fb;
     uint64_t feats[NTG_MAX_FEATS];
@@ -44,6 +60,8 @@ struct ntg_trainer {
     size_t scratch_cap;
     float *delta, *ctrans, *cstart, *cend;
 };
+
+#define NTG_FOLDS 10
 
 static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
 #if defined(__GNUC__)
@@ -147,6 +165,15 @@ void ntg_trainer_free(ntg_trainer *t)
     free(t->Wt);
     free(t->Ut);
     free(t->order);
+    free(t->wbuf);
+    free(t->woff);
+    free(t->wlen);
+    free(t->wstart);
+    free(t->doff);
+    free(t->gkey);
+    free(t->gcount);
+    free(t->gfold);
+    free(t->gslot);
     ntg_featbuf_free(&t->fb);
     free(t->em);
     free(t->bp);
@@ -182,38 +209,208 @@ int ntg_trainer_add(ntg_trainer *t, const ntg_doc *doc, const int16_t *gold)
     for (size_t i = 0; i < n; i++)
         if (gold[i] >= (int)t->T || gold[i] < -1)
             return NER_EINVAL;
-    int rc = ntg_doc_facts(&t->o.feat, doc, &t->fb);
-    if (rc != NER_OK)
+    size_t bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        bytes += doc->lens[i];
+    int rc;
+    if ((rc = grow((void **)&t->wbuf, &t->wbuf_cap, t->wbuf_n + bytes + 1, 1)) ||
+        (rc = grow((void **)&t->gold, &t->tok_cap, t->n_tok + n, sizeof *t->gold)) ||
+        (rc = grow((void **)&t->doff, &t->doff_cap, t->n_docs + 2, sizeof *t->doff)))
         return rc;
-    if ((rc = grow((void **)&t->foff, &t->foff_cap, t->n_tok + n + 1, sizeof *t->foff)) ||
-        (rc = grow((void **)&t->gold, &t->tok_cap, t->n_tok + n, sizeof *t->gold)))
-        return rc;
-    for (size_t i = 0; i < n; i++) {
-        size_t nf = ntg_token_features(&t->o.feat, t->fb.ti, n, i, t->feats);
-        if ((rc = grow((void **)&t->raw, &t->raw_cap, t->raw_n + nf, sizeof *t->raw)))
-            return rc;
-        memcpy(t->raw + t->raw_n, t->feats, nf * sizeof *t->raw);
-        t->raw_n += nf;
-        t->gold[t->n_tok + i] = gold[i];
-        t->foff[t->n_tok + i + 1] = t->raw_n;
+    if (t->n_tok + n > t->w_cap) {
+        size_t c = t->w_cap ? t->w_cap : 64;
+        while (c < t->n_tok + n)
+            c *= 2;
+        size_t *wo = realloc(t->woff, c * sizeof *wo);
+        if (!wo)
+            return NER_ENOMEM;
+        t->woff = wo;
+        size_t *wl = realloc(t->wlen, c * sizeof *wl);
+        if (!wl)
+            return NER_ENOMEM;
+        t->wlen = wl;
+        uint8_t *ws = realloc(t->wstart, c);
+        if (!ws)
+            return NER_ENOMEM;
+        t->wstart = ws;
+        t->w_cap = c;
     }
-    /* sentences */
-    size_t lo = 0;
-    while (lo < n) {
-        size_t hi = t->fb.ti[lo].sent_hi;
-        if ((rc = grow((void **)&t->soff, &t->soff_cap, t->n_sent + 2, sizeof *t->soff)) ||
-            (rc = grow((void **)&t->smissing, &t->sent_cap, t->n_sent + 1, 1)))
-            return rc;
-        uint8_t miss = 0;
-        for (size_t i = lo; i < hi; i++)
-            miss |= gold[i] < 0;
-        t->smissing[t->n_sent] = miss;
-        t->soff[t->n_sent + 1] = t->n_tok + hi;
-        t->n_sent++;
-        lo = hi;
+    if (t->n_docs == 0)
+        t->doff[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = t->n_tok + i;
+        t->woff[k] = t->wbuf_n;
+        t->wlen[k] = doc->lens[i];
+        memcpy(t->wbuf + t->wbuf_n, doc->words[i], doc->lens[i]);
+        t->wbuf_n += doc->lens[i];
+        t->wstart[k] = (uint8_t)(i == 0 || (doc->sent_start && doc->sent_start[i]));
+        t->gold[k] = gold[i];
     }
     t->n_tok += n;
+    t->doff[++t->n_docs] = t->n_tok;
     return NER_OK;
+}
+
+/* ------------------------------------------------------------ gazetteer */
+
+static size_t gaz_find(const ntg_trainer *t, uint64_t key)
+{
+    size_t mask = t->gslots - 1, i = (size_t)ntg_mix64(key) & mask;
+    while (t->gslot[i] && t->gkey[t->gslot[i] - 1] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+typedef struct gaz_ctx {
+    const ntg_trainer *t;
+    int fold;   /* -1: every fold */
+} gaz_ctx;
+
+/* The most frequent label of phrase p + 1 (0: none), leaving out one fold. */
+static uint32_t gaz_label(const ntg_trainer *t, size_t p, int fold)
+{
+    uint32_t L = t->n_labels, best = 0, arg = 0;
+    for (uint32_t l = 0; l < L; l++) {
+        uint32_t c = t->gcount[p * L + l];
+        if (fold >= 0)
+            c -= t->gfold[(p * NTG_FOLDS + (size_t)fold) * L + l];
+        if (c > best) {
+            best = c;
+            arg = l;
+        }
+    }
+    return best ? arg + 1 : 0;
+}
+
+static uint32_t gaz_lookup_train(const void *ctx, uint64_t key)
+{
+    const gaz_ctx *g = ctx;
+    const ntg_trainer *t = g->t;
+    if (!t->gslots)
+        return 0;
+    size_t s = gaz_find(t, key);
+    return t->gslot[s] ? gaz_label(t, t->gslot[s] - 1, g->fold) : 0;
+}
+
+/* Every gold entity phrase of the training docs, counted by label and by
+ * fold (doc index mod NTG_FOLDS): a training doc only sees the phrases of
+ * the other folds, as unseen text would (jackknifing). */
+static int gaz_build(ntg_trainer *t)
+{
+    uint32_t L = t->n_labels;
+    size_t cap = 0;
+    t->gslots = 1024;
+    t->gslot = calloc(t->gslots, sizeof *t->gslot);
+    uint16_t *tags = malloc((t->n_tok ? t->n_tok : 1) * sizeof *tags);
+    ntg_span *sp = malloc((t->n_tok ? t->n_tok : 1) * sizeof *sp);
+    int rc = (!t->gslot || !tags || !sp) ? NER_ENOMEM : NER_OK;
+    for (size_t d = 0; d < t->n_docs && rc == NER_OK; d++) {
+        size_t a = t->doff[d], b = t->doff[d + 1];
+        for (size_t i = a; i < b; i++)
+            tags[i - a] = t->gold[i] < 0 ? 0 : (uint16_t)t->gold[i];
+        size_t ns = ntg_tags_to_spans(tags, b - a, sp);
+        for (size_t k = 0; k < ns && rc == NER_OK; k++) {
+            size_t len = sp[k].end - sp[k].start;
+            if (len > NTG_GAZ_MAX_LEN)
+                continue;
+            uint64_t key = NTG_GAZ_SEED;
+            for (size_t i = a + sp[k].start; i < a + sp[k].end; i++)
+                key = ntg_gaz_key(key, ntg_hash_bytes(t->wbuf + t->woff[i], t->wlen[i], 0));
+            size_t s = gaz_find(t, key);
+            if (!t->gslot[s]) {
+                if (t->n_phr == cap) {
+                    cap = cap ? cap * 2 : 1024;
+                    uint64_t *k2 = realloc(t->gkey, cap * sizeof *k2);
+                    if (k2) t->gkey = k2;
+                    uint32_t *c2 = realloc(t->gcount, cap * L * sizeof *c2);
+                    if (c2) t->gcount = c2;
+                    uint32_t *f2 = realloc(t->gfold, cap * NTG_FOLDS * L * sizeof *f2);
+                    if (f2) t->gfold = f2;
+                    if (!k2 || !c2 || !f2) {
+                        rc = NER_ENOMEM;
+                        break;
+                    }
+                }
+                size_t p = t->n_phr++;
+                t->gkey[p] = key;
+                memset(t->gcount + p * L, 0, L * sizeof *t->gcount);
+                memset(t->gfold + p * NTG_FOLDS * L, 0, NTG_FOLDS * L * sizeof *t->gfold);
+                t->gslot[s] = (uint32_t)(p + 1);
+                if (t->n_phr * 2 > t->gslots) {
+                    uint32_t *g2 = calloc(t->gslots * 2, sizeof *g2);
+                    if (!g2) {
+                        rc = NER_ENOMEM;
+                        break;
+                    }
+                    free(t->gslot);
+                    t->gslot = g2;
+                    t->gslots *= 2;
+                    for (size_t q = 0; q < t->n_phr; q++)
+                        t->gslot[gaz_find(t, t->gkey[q])] = (uint32_t)(q + 1);
+                }
+            }
+            size_t p = t->gslot[gaz_find(t, key)] - 1;
+            t->gcount[p * L + sp[k].label]++;
+            t->gfold[(p * NTG_FOLDS + d % NTG_FOLDS) * L + sp[k].label]++;
+        }
+    }
+    free(tags);
+    free(sp);
+    return rc;
+}
+
+/* Features of every stored doc, and its sentences. */
+static int extract_all(ntg_trainer *t)
+{
+    const char **words = NULL;
+    size_t cap = 0;
+    int rc = grow((void **)&t->foff, &t->foff_cap, t->n_tok + 1, sizeof *t->foff);
+    if (rc != NER_OK)
+        return rc;
+    t->foff[0] = 0;
+    for (size_t d = 0; d < t->n_docs && rc == NER_OK; d++) {
+        size_t a = t->doff[d], n = t->doff[d + 1] - a;
+        if (n > cap) {
+            cap = n;
+            const char **w = realloc(words, cap * sizeof *w);
+            if (!w) {
+                rc = NER_ENOMEM;
+                break;
+            }
+            words = w;
+        }
+        for (size_t i = 0; i < n; i++)
+            words[i] = t->wbuf + t->woff[a + i];
+        ntg_doc doc = {words, t->wlen + a, n, t->wstart + a};
+        gaz_ctx gc = {t, (int)(d % NTG_FOLDS)};
+        ntg_gaz_view gz = {gaz_lookup_train, &gc};
+        if ((rc = ntg_doc_facts(&t->o.feat, &doc, &gz, &t->fb)) != NER_OK)
+            break;
+        for (size_t i = 0; i < n && rc == NER_OK; i++) {
+            size_t nf = ntg_token_features(&t->o.feat, t->fb.ti, n, i, t->feats);
+            if ((rc = grow((void **)&t->raw, &t->raw_cap, t->raw_n + nf, sizeof *t->raw)))
+                break;
+            memcpy(t->raw + t->raw_n, t->feats, nf * sizeof *t->raw);
+            t->raw_n += nf;
+            t->foff[a + i + 1] = t->raw_n;
+        }
+        size_t lo = 0;
+        while (lo < n && rc == NER_OK) {
+            size_t hi = t->fb.ti[lo].sent_hi;
+            if ((rc = grow((void **)&t->soff, &t->soff_cap, t->n_sent + 2, sizeof *t->soff)) ||
+                (rc = grow((void **)&t->smissing, &t->sent_cap, t->n_sent + 1, 1)))
+                break;
+            uint8_t miss = 0;
+            for (size_t i = lo; i < hi; i++)
+                miss |= t->gold[a + i] < 0;
+            t->smissing[t->n_sent] = miss;
+            t->soff[t->n_sent + 1] = a + hi;
+            t->n_sent++;
+            lo = hi;
+        }
+    }
+    free(words);
+    return rc;
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -236,10 +433,22 @@ int ntg_trainer_prepare(ntg_trainer *t, char *errbuf, size_t errlen)
 {
     if (t->prepared)
         return NER_OK;
-    if (t->n_sent == 0) {
+    if (t->n_docs == 0) {
         errf(errbuf, errlen, "no training tokens");
         return NER_EINVAL;
     }
+    int rc0 = NER_OK;
+    if (t->o.feat.flags & NTG_F_GAZ)
+        rc0 = gaz_build(t);
+    if (rc0 == NER_OK)
+        rc0 = extract_all(t);
+    if (rc0 != NER_OK) {
+        errf(errbuf, errlen, "out of memory extracting features");
+        return rc0;
+    }
+    free(t->wbuf);
+    t->wbuf = NULL;
+    t->wbuf_n = t->wbuf_cap = 0;
     uint64_t *sorted = malloc((t->raw_n ? t->raw_n : 1) * sizeof *sorted);
     if (!sorted)
         return NER_ENOMEM;
@@ -511,10 +720,19 @@ int ntg_trainer_snapshot(const ntg_trainer *t, double temperature,
     }
     unsigned char *img = NULL;
     size_t len = 0;
+    size_t ng = (t->o.feat.flags & NTG_F_GAZ) ? t->n_phr : 0;
+    uint32_t *glab = malloc((ng ? ng : 1) * sizeof *glab);
+    if (!glab) {
+        rc = NER_ENOMEM;
+        goto done;
+    }
+    for (size_t p = 0; p < ng; p++)
+        glab[p] = gaz_label(t, p, -1) - 1;
     rc = ntg_image_build((const char *const *)t->labels, t->n_labels, &t->o.feat,
                          (float)temperature, tr, tr + (size_t)T * T,
                          tr + (size_t)T * T + T, hashes, row_of, nf, rows,
-                         rows_len, &img, &len);
+                         rows_len, t->gkey, glab, ng, &img, &len);
+    free(glab);
     if (rc == NER_OK)
         rc = ntg_model_load_mem(out, img, len, 1, errbuf, errlen);
     else

@@ -1,5 +1,6 @@
 /* Corpora for training and evaluation: JSONL through the pipeline's
  * tokenizer with alignment, column files with their own tokens. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -111,7 +112,7 @@ int ntr_detect_format(const char *path, int *format, char *errbuf, size_t errlen
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
-        nio_errf(errbuf, errlen, "%s: cannot open", path);
+        nio_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NER_EIO;
     }
     unsigned char buf[4096];

@@ -236,7 +236,8 @@ static int write_text(const char *path, const char *text, char *errbuf, size_t e
  * English tokenizer) with this tagger. */
 static int write_pipeline(const ntg_model *m, const char *meta, const char *base_dir,
                           const base_info *bi, const char *work_dir,
-                          const char *out_dir, char *errbuf, size_t errlen)
+                          const char *out_dir, double min_score, char *errbuf,
+                          size_t errlen)
 {
     char *tmp = nc_path_join(work_dir, ".tagger-tmp");
     char *mpath = tmp ? nc_path_join(tmp, "model.bin") : NULL;
@@ -277,7 +278,10 @@ static int write_pipeline(const ntg_model *m, const char *meta, const char *base
         }
         ap.before = before;
         ap.after = before ? NULL : after;
-        rc = ner_builder_add(b, "tagger", "{}", &ap, errbuf, errlen);
+        char cfg[64] = "{}";
+        if (min_score > 0)
+            snprintf(cfg, sizeof cfg, "{\"min_score\": %.6g}", min_score);
+        rc = ner_builder_add(b, "tagger", cfg, &ap, errbuf, errlen);
     }
     if (rc == NER_OK)
         rc = ner_builder_build(b, &pl, errbuf, errlen);
@@ -552,14 +556,14 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
         }
         const char *which = bdir;
         meta = meta_json(best, &cfg, train_path, best_step, ntg_trainer_epoch(tr), &best_s, dev != NULL);
-        rc = meta ? write_pipeline(best, meta, base_dir, &bi, output_dir, bdir, sub, sizeof sub)
+        rc = meta ? write_pipeline(best, meta, base_dir, &bi, output_dir, bdir, cfg.min_score, sub, sizeof sub)
                   : NER_ENOMEM;
         free(meta);
         meta = NULL;
         if (rc == NER_OK) {
             which = ldir;
             meta = meta_json(last, &cfg, train_path, step, ntg_trainer_epoch(tr), &last_s, dev != NULL);
-            rc = meta ? write_pipeline(last, meta, base_dir, &bi, output_dir, ldir, sub, sizeof sub)
+            rc = meta ? write_pipeline(last, meta, base_dir, &bi, output_dir, ldir, cfg.min_score, sub, sizeof sub)
                       : NER_ENOMEM;
         }
         if (rc != NER_OK)
@@ -567,10 +571,16 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
         size_t img_len = 0;
         ntg_model_image(best, &img_len);
         if (rc == NER_OK) {
-            ntr_log(lg, user, NER_LOG_INFO, "wrote %s (dev F %.4f at step %zu) and %s; "
-                    "model %.1f MB, %zu features; trained in %.1fs", bdir, best_s.f,
-                    best_step, ldir, (double)img_len / 1e6, ntg_model_feature_count(best),
-                    train_secs);
+            if (dev)
+                ntr_log(lg, user, NER_LOG_INFO, "wrote %s (dev F %.4f at step %zu) and %s; "
+                        "model %.1f MB, %zu features; trained in %.1fs", bdir, best_s.f,
+                        best_step, ldir, (double)img_len / 1e6,
+                        ntg_model_feature_count(best), train_secs);
+            else
+                ntr_log(lg, user, NER_LOG_INFO, "wrote %s and %s (no dev set: both are the "
+                        "model of step %zu); model %.1f MB, %zu features; trained in %.1fs",
+                        bdir, ldir, step, (double)img_len / 1e6,
+                        ntg_model_feature_count(best), train_secs);
             json_t *rep = json_object();
             json_object_set_new(rep, "config", ntr_config_to_json(&cfg, 0));
             json_object_set_new(rep, "train", corpus_json(train, train_path));

@@ -51,6 +51,8 @@ static const key_doc docs[] = {
     {"model", "context_occurrences", "other occurrences of a capitalised word looked at by doc_features (0..32)"},
     {"model", "min_feature_count", "keep features seen at least this often in the training data"},
     {"model", "prune", "drop averaged weights smaller than this in magnitude (smaller model)"},
+    {"model", "min_score", "the trained tagger drops entities whose confidence is below this "
+                           "(written into its component config; 0 keeps all)"},
 };
 
 static int get_uint(json_t *v, const char *key, uint64_t max, uint64_t *out,
@@ -199,6 +201,8 @@ int ntr_config_parse(const char *text, ntr_config *c, char *errbuf, size_t errle
             } else if (is_mo && strcmp(k, "min_feature_count") == 0) {
                 rc = get_uint(v, name, 1000000, &u, errbuf, errlen);
                 c->model.min_count = u ? (uint32_t)u : 1;
+            } else if (is_mo && strcmp(k, "min_score") == 0) {
+                rc = get_real(v, name, 0, 1, &c->min_score, errbuf, errlen);
             } else if (is_mo && strcmp(k, "prune") == 0) {
                 rc = get_real(v, name, 0, 1e6, &d, errbuf, errlen);
                 c->model.prune = d;
@@ -266,6 +270,7 @@ json_t *ntr_config_to_json(const ntr_config *c, int doc)
     PUT(mo, "model", "context_occurrences", json_integer(c->model.feat.agg_max));
     PUT(mo, "model", "min_feature_count", json_integer(c->model.min_count));
     PUT(mo, "model", "prune", json_real(c->model.prune));
+    PUT(mo, "model", "min_score", json_real(c->min_score));
     json_object_set_new(root, "training", tr);
     json_object_set_new(root, "model", mo);
     return root;

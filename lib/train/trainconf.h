@@ -13,6 +13,7 @@ typedef struct ntr_config {
     uint64_t seed;
     int align;              /* NER_ALIGN_* */
     int calibrate;          /* fit the confidence temperature on dev */
+    double min_score;       /* the tagger component's "min_score" */
     ntg_train_opts model;
 } ntr_config;
 

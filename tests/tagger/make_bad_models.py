@@ -45,7 +45,7 @@ def main():
     out = sys.argv[2]
     os.makedirs(out, exist_ok=True)
     assert checksum(good) == struct.unpack_from('<Q', good, 24)[0], 'checksum mismatch'
-    files = {'good.bin': good, 'empty.bin': b'', 'header_only.bin': good[:128],
+    files = {'good.bin': good, 'empty.bin': b'', 'header_only.bin': good[:144],
              'truncated_half.bin': good[:len(good) // 2], 'truncated_1.bin': good[:-1],
              'magic.bin': b'XERTAGR1' + good[8:]}
     flipped = bytearray(good)
@@ -54,7 +54,9 @@ def main():
     hostile = [(32, '<I', 0), (32, '<I', 1000000), (36, '<I', 7), (44, '<I', 99),
                (52, '<I', 0), (64, '<Q', M - 3), (72, '<Q', M), (80, '<Q', 1 << 62),
                (88, '<Q', 3), (96, '<Q', 1 << 40), (96, '<Q', 3), (104, '<Q', M - 7),
-               (112, '<Q', 1 << 61), (120, '<Q', 1 << 50), (16, '<Q', 1 << 40)]
+               (112, '<Q', 1 << 61), (120, '<Q', 1 << 50), (16, '<Q', 1 << 40),
+               (128, '<Q', M - 15), (136, '<Q', 1 << 45), (136, '<Q', 3),
+               (128, '<Q', 8)]
     for off, fmt, val in hostile:
         b = bytearray(good)
         struct.pack_into(fmt, b, off, val)
@@ -71,6 +73,13 @@ def main():
     b = bytearray(good)
     struct.pack_into('<I', b, off_rows, 0xFFFFFFF0)
     files['row_count.bin'] = sealed(b)
+    # a gazetteer label past the labels
+    off_gaz, gslots = struct.unpack_from('<QQ', good, 128)
+    if gslots:
+        b = bytearray(good)
+        for i in range(gslots):
+            struct.pack_into('<I', b, off_gaz + i * 16 + 8, 200)
+        files['gaz_labels.bin'] = sealed(b)
     for name, data in files.items():
         with open(os.path.join(out, name), 'wb') as f:
             f.write(data)

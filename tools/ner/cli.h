@@ -26,9 +26,10 @@ int cli_parse_format(const char *v, uint32_t *out);
 ner_pipeline *cli_load(const char *model);
 /* Parses a positive integer option value; -1 when it is not one. */
 long cli_parse_count(const char *s);
-/* Parses `[--model DIR] [--] TEXT...` from argv[1..]; joins TEXT words with
- * single spaces into a malloc'd *text.  Returns CLI_OK or CLI_USAGE. */
-int cli_model_and_text(int argc, char **argv, const char **model, char **text);
+/* Parses `[--model DIR] [--] TEXT...` from argv[1..] (TEXT words joined
+ * with single spaces), loads the pipeline and processes the text.  On
+ * CLI_OK the caller frees *doc and *pl; otherwise the error is printed. */
+int cli_process_args(int argc, char **argv, ner_pipeline **pl, ner_doc **doc);
 
 /* Prints "ner: " + message to stderr. */
 void cli_err(const char *fmt, ...)

@@ -39,7 +39,7 @@ long cli_parse_count(const char *s)
     return v;
 }
 
-int cli_model_and_text(int argc, char **argv, const char **model, char **text)
+static int model_and_text(int argc, char **argv, const char **model, char **text)
 {
     *model = NULL;
     *text = NULL;
@@ -81,5 +81,31 @@ int cli_model_and_text(int argc, char **argv, const char **model, char **text)
         t[pos++] = k + 1 < argc ? ' ' : '\0';
     }
     *text = t;
+    return CLI_OK;
+}
+
+int cli_process_args(int argc, char **argv, ner_pipeline **pl, ner_doc **doc)
+{
+    const char *model;
+    char *text;
+    *pl = NULL;
+    *doc = NULL;
+    int rc = model_and_text(argc, argv, &model, &text);
+    if (rc != CLI_OK)
+        return rc;
+    *pl = cli_load(model);
+    if (!*pl) {
+        free(text);
+        return CLI_BAD_INPUT;
+    }
+    char err[NER_ERRBUF_SIZE] = "";
+    int st = ner_pipeline_process(*pl, text, strlen(text), doc, err, sizeof err);
+    free(text);
+    if (st != NER_OK) {
+        cli_err("%s (%s)", err, ner_strerror(st));
+        ner_pipeline_free(*pl);
+        *pl = NULL;
+        return CLI_BAD_INPUT;
+    }
     return CLI_OK;
 }

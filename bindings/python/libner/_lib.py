@@ -79,6 +79,8 @@ class NerSpanRecord(ctypes.Structure):
         ("score", ctypes.c_double),
         ("label", ctypes.c_char_p),
         ("kb_id", ctypes.c_char_p),
+        ("kb_score", ctypes.c_double),
+        ("ent_id", ctypes.c_char_p),
     ]
 
 
@@ -157,6 +159,7 @@ _PROTOTYPES = {
     "ner_span_end_token": (_z, [_p]),
     "ner_span_score": (ctypes.c_double, [_p]),
     "ner_span_kb_id": (_s, [_p]),
+    "ner_span_kb_score": (ctypes.c_double, [_p]),
     "ner_span_ent_id": (_s, [_p]),
     "ner_doc_copy_ents": (_z, [_p, ctypes.POINTER(NerSpanRecord), _z]),
     # the out string is declared as void* so that we can free it afterwards

@@ -71,13 +71,16 @@ class Span:
 
     `start`/`end` are token indices, `start_char`/`end_char` code points,
     `start_byte`/`end_byte` UTF-8 bytes; all half-open.  `kb_id_` and
-    `ent_id_` are "" when the library has none (as in spaCy)."""
+    `ent_id_` are "" when the library has none (as in spaCy); `kb_score` is
+    the linker's confidence (0.0 without a linker), apart from `score`."""
 
     __slots__ = ("text", "label_", "start", "end", "start_char", "end_char",
-                 "start_byte", "end_byte", "score", "kb_id_", "ent_id_")
+                 "start_byte", "end_byte", "score", "kb_id_", "ent_id_",
+                 "kb_score")
 
     def __init__(self, text, label_, start, end, start_char, end_char,
-                 start_byte, end_byte, score, kb_id_="", ent_id_=""):
+                 start_byte, end_byte, score, kb_id_="", ent_id_="",
+                 kb_score=0.0):
         self.text = text
         self.label_ = label_
         self.start = start
@@ -89,6 +92,7 @@ class Span:
         self.score = score
         self.kb_id_ = kb_id_
         self.ent_id_ = ent_id_
+        self.kb_score = kb_score
 
     def __len__(self):
         return self.end - self.start
@@ -103,7 +107,7 @@ class Span:
     def _key(self):
         return (self.text, self.label_, self.start, self.end, self.start_char,
                 self.end_char, self.start_byte, self.end_byte, self.score,
-                self.kb_id_, self.ent_id_)
+                self.kb_id_, self.ent_id_, self.kb_score)
 
     def __eq__(self, other):
         if not isinstance(other, Span):
@@ -151,6 +155,7 @@ def _span_from_c(sp, raw):
         score=LIB.ner_span_score(sp),
         kb_id_=_lib.decode(LIB.ner_span_kb_id(sp), "strict") or "",
         ent_id_=_lib.decode(LIB.ner_span_ent_id(sp), "strict") or "",
+        kb_score=LIB.ner_span_kb_score(sp),
     )
 
 
@@ -190,18 +195,14 @@ class Doc:
                   for i in range(ntok)]
         self.tokens = tuple(tokens)
 
-        # Entities: the span records in one call, the pattern id per span
-        # (ner_span_record has no ent_id).
+        # Entities: the span records in one call.
         count = LIB.ner_doc_copy_ents(ptr, None, 0)
         ents = []
         if count:
             buf = (_lib.NerSpanRecord * count)()
             count = min(count, LIB.ner_doc_copy_ents(ptr, buf, count))
-            elist = LIB.ner_doc_ents(ptr)
             for i in range(count):
                 r = buf[i]
-                sp = LIB.ner_ents_get(elist, i)
-                ent_id = LIB.ner_span_ent_id(sp) if sp else None
                 ents.append(Span(
                     text=raw[r.start_byte:r.end_byte].decode("utf-8"),
                     label_=_lib.decode(r.label, "strict") or "",
@@ -210,7 +211,8 @@ class Doc:
                     start_byte=r.start_byte, end_byte=r.end_byte,
                     score=r.score,
                     kb_id_=_lib.decode(r.kb_id, "strict") or "",
-                    ent_id_=_lib.decode(ent_id, "strict") or ""))
+                    ent_id_=_lib.decode(r.ent_id, "strict") or "",
+                    kb_score=r.kb_score))
         self.ents = tuple(ents)
 
         # Span groups

@@ -14,6 +14,7 @@ def test_json_matches_doc(ents_nlp):
             [(e.start_char, e.end_char, e.label_, e.text) for e in doc.ents]
         for e, je in zip(doc.ents, j["ents"]):
             assert je["kb_id"] == (e.kb_id_ or None)
+            assert abs(je.get("kb_score", 0.0) - e.kb_score) < 1e-6
             assert abs(je["score"] - e.score) < 1e-6
         assert [(t["start"], t["end"], t["text"], t["ws"]) for t in j["tokens"]] == \
             [(t.start_char, t.end_char, t.text, t.whitespace_) for t in doc.tokens]

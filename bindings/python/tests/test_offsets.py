@@ -33,6 +33,7 @@ def test_plugin_entities_are_real(ents_nlp):
     assert zoe.end - zoe.start == 2
     assert zoe.score == 0.5
     assert zoe.kb_id_ == "Q4"          # "Zoë" is 4 bytes
+    assert zoe.kb_score == 0.25        # kept apart from the NER score
     assert zoe.ent_id_ == "caps"
     assert "PER" in ents_nlp.labels
     # span groups may overlap: the run and each of its tokens

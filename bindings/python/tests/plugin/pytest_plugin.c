@@ -103,7 +103,7 @@ static int caps_process(const void *state, ner_doc *doc)
             snprintf(kb, sizeof kb, "Q%zu", len);
             rc = ner_doc_add_ent(doc, i, j, st->label, 0.5, 0, &idx);
             if (rc == NER_OK)
-                rc = ner_doc_set_ent_kb_id(doc, idx, kb, -1.0);
+                rc = ner_doc_set_ent_kb(doc, idx, kb, 0.25);
             if (rc == NER_OK)
                 rc = ner_doc_set_ent_ent_id(doc, idx, "caps");
         }

@@ -1,0 +1,206 @@
+/* BERT encoder throughput of lib/nn on the peers' inputs.
+ *
+ *   bench_bert MODEL_DIR IDS.json [--batch B] [--threads T] [--n N] [--sort]
+ *              [--kernel avx512|blas|ref] [--check]
+ *
+ * IDS.json is ../shared/peers/encode.py's output (the ids every peer runs on).
+ * Sentences are picked exactly as bench_torch.py / bench_ort.mjs pick them:
+ * every (total/N)-th, N in all (default 128 at batch 1, else 8 batches), file
+ * order (--sort: by length).  Each batch is one nn_bert_forward call on the
+ * batch's sentences packed WITHOUT padding; T threads split each call (one
+ * workspace with T-1 workers; OpenBLAS at 1 thread).  One untimed warm-up
+ * batch.  Prints one JSON line with the peers' fields: sentences/s, ms per
+ * sentence, median ms per batch, GFLOP/s (matrix products, as make_bert.py
+ * counts them), max RSS (getrusage), load time.
+ * --check: also runs the reference loops on the first batch and reports the
+ * largest logit difference. */
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+#include "nn/bert.h"
+#include "nn/bert_impl.h"
+#include "nn/kernels.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct sent {
+    int32_t *ids;
+    size_t n;
+} sent;
+
+static int cmp_len(const void *a, const void *b)
+{
+    const sent *x = a, *y = b;
+    return x->n < y->n ? -1 : x->n > y->n;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 3) {
+        fprintf(stderr, "usage: %s MODEL_DIR IDS.json [--batch B] [--threads T] [--n N] "
+                        "[--sort] [--kernel avx512|blas|ref] [--check]\n", argv[0]);
+        return 2;
+    }
+    const char *dir = argv[1], *idsf = argv[2], *kernel = NULL;
+    size_t batch = 1, n = 0;
+    unsigned threads = 1;
+    int sort = 0, check = 0;
+    for (int i = 3; i < argc; i++) {
+        if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            batch = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
+            threads = (unsigned)strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--n") && i + 1 < argc)
+            n = strtoul(argv[++i], NULL, 10);
+        else if (!strcmp(argv[i], "--kernel") && i + 1 < argc)
+            kernel = argv[++i];
+        else if (!strcmp(argv[i], "--sort"))
+            sort = 1;
+        else if (!strcmp(argv[i], "--check"))
+            check = 1;
+        else {
+            fprintf(stderr, "unknown argument %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (!batch)
+        batch = 1;
+    if (!n)
+        n = batch == 1 ? 128 : 8 * batch;
+
+    json_error_t je;
+    json_t *root = json_load_file(idsf, 0, &je);
+    json_t *all = root ? json_object_get(root, "ids") : NULL;
+    if (!all || !json_is_array(all) || json_array_size(all) == 0) {
+        fprintf(stderr, "%s: no \"ids\" array (%s)\n", idsf, root ? "" : je.text);
+        return 1;
+    }
+    size_t total = json_array_size(all), stride = total / n ? total / n : 1;
+    sent *s = calloc(n, sizeof *s);
+    size_t ns = 0;
+    for (size_t i = 0; i < total && ns < n; i += stride) {
+        json_t *a = json_array_get(all, i);
+        s[ns].n = json_array_size(a);
+        s[ns].ids = malloc(s[ns].n * sizeof(int32_t));
+        for (size_t k = 0; k < s[ns].n; k++)
+            s[ns].ids[k] = (int32_t)json_integer_value(json_array_get(a, k));
+        ns++;
+    }
+    json_decref(root);
+    if (sort)
+        qsort(s, ns, sizeof *s, cmp_len);
+
+    char err[512] = "";
+    double t0 = now();
+    nn_bert *m = NULL;
+    if (nn_bert_load(&m, dir, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    double load_ms = (now() - t0) * 1e3;
+    if (kernel)
+        nn_bert_set_kernel(m, !strcmp(kernel, "ref") ? NN_KERNEL_REF
+                              : !strcmp(kernel, "blas") ? NN_KERNEL_BLAS : NN_KERNEL_AVX512);
+    const nn_bert_config *c = nn_bert_get_config(m);
+    nn_workspace *ws = nn_workspace_new_threads(threads);
+    if (!ws) {
+        fprintf(stderr, "cannot make a workspace of %u threads\n", threads);
+        return 1;
+    }
+
+    size_t nb = (ns + batch - 1) / batch, maxT = 0;
+    int32_t **bids = calloc(nb, sizeof *bids);
+    size_t **blens = calloc(nb, sizeof *blens), *bT = calloc(nb, sizeof *bT);
+    for (size_t b = 0; b < nb; b++) {
+        size_t lo = b * batch, hi = lo + batch < ns ? lo + batch : ns;
+        blens[b] = malloc((hi - lo) * sizeof **blens);
+        for (size_t i = lo; i < hi; i++)
+            bT[b] += s[i].n;
+        bids[b] = malloc(bT[b] * sizeof **bids);
+        size_t o = 0;
+        for (size_t i = lo; i < hi; i++) {
+            memcpy(bids[b] + o, s[i].ids, s[i].n * sizeof(int32_t));
+            o += s[i].n;
+            blens[b][i - lo] = s[i].n;
+        }
+        if (bT[b] > maxT)
+            maxT = bT[b];
+    }
+    float *logits = malloc(maxT * c->num_labels * sizeof(float));
+    size_t nfirst = nb ? (ns < batch ? ns : batch) : 0;
+    if (nn_bert_forward(m, ws, bids[0], NULL, blens[0], nfirst, logits, err, sizeof err)) {
+        fprintf(stderr, "%s\n", err);
+        return 1;
+    }
+    double maxdiff = -1;
+    if (check) {
+        float *ref = malloc(bT[0] * c->num_labels * sizeof(float));
+        nn_bert_forward_ref(m, bids[0], NULL, blens[0], nfirst, ref, NULL);
+        maxdiff = 0;
+        for (size_t i = 0; i < bT[0] * c->num_labels; i++)
+            maxdiff = fmax(maxdiff, fabs((double)ref[i] - (double)logits[i]));
+        free(ref);
+    }
+    double *times = calloc(nb, sizeof *times), sum = 0, flops = 0;
+    size_t tokens = 0;
+    for (size_t b = 0; b < nb; b++) {
+        size_t cnt = (b + 1) * batch <= ns ? batch : ns - b * batch;
+        double t = now();
+        if (nn_bert_forward(m, ws, bids[b], NULL, blens[b], cnt, logits, err, sizeof err)) {
+            fprintf(stderr, "%s\n", err);
+            return 1;
+        }
+        times[b] = now() - t;
+        sum += times[b];
+        flops += nn_bert_flops(m, blens[b], cnt);
+        tokens += bT[b];
+    }
+    qsort(times, nb, sizeof *times, cmp_double);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    const char *kn = nn_bert_kernel(m) == NN_KERNEL_AVX512 ? "avx512"
+                     : nn_bert_kernel(m) == NN_KERNEL_BLAS ? "openblas" : "ref";
+    printf("{\"peer\":\"libner\",\"dtype\":\"fp32\",\"kernel\":\"%s\",\"batch\":%zu,"
+           "\"threads\":%u,\"sorted\":%s,\"sentences\":%zu,\"mean_tokens\":%.2f,"
+           "\"mean_padded_tokens\":%.2f,\"sent_per_s\":%.2f,\"ms_per_sent\":%.3f,"
+           "\"ms_per_batch_median\":%.3f,\"gflops_real_tokens\":%.1f,\"seconds\":%.2f,"
+           "\"load_ms\":%.1f,\"max_rss_mb\":%ld",
+           kn, batch, threads, sort ? "true" : "false", ns, (double)tokens / (double)ns,
+           (double)tokens / (double)ns, (double)ns / sum, 1e3 * sum / (double)ns,
+           1e3 * (nb % 2 ? times[nb / 2] : (times[nb / 2 - 1] + times[nb / 2]) / 2),
+           flops / sum / 1e9, sum, load_ms, ru.ru_maxrss / 1024);
+    if (check)
+        printf(",\"max_abs_diff_vs_ref\":%.3g", maxdiff);
+    printf("}\n");
+    free(times);
+    for (size_t b = 0; b < nb; b++) {
+        free(bids[b]);
+        free(blens[b]);
+    }
+    free(bids);
+    free(blens);
+    free(bT);
+    for (size_t i = 0; i < ns; i++)
+        free(s[i].ids);
+    free(s);
+    free(logits);
+    nn_workspace_free(ws);
+    nn_bert_free(m);
+    return 0;
+}

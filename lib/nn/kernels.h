@@ -1,0 +1,71 @@
+/*
+ * Dense kernels of lib/nn.  One operation shape covers every matrix product
+ * of the encoder (linear layers with weights stored [out x in], Q.K^T, and
+ * P.V with V transposed):
+ *
+ *   C[i*ldc + j] = act(alpha * sum_k A[i*lda + k] * B[j*ldb + k] + bias[j])
+ *       for i in [0, m), j in [n0, n1), k in [0, k)      ("NT" product)
+ *
+ * bias may be NULL.  Three implementations: _ref (plain loops, the
+ * reference), _blas (cblas_sgemm, then bias and activation) and _avx512
+ * (hand-written, reads B rows in place: no packing, so weights stay in the
+ * file mapping).  nn_gemm_nt picks the one nn_kernels_select chose.
+ * None of them allocates; results do not depend on how [n0, n1) is split.
+ */
+#ifndef NER_NN_KERNELS_H
+#define NER_NN_KERNELS_H
+
+#include <stddef.h>
+
+#define NN_ACT_NONE 0
+/* NN_ACT_GELU (1), NN_ACT_GELU_TANH (2), NN_ACT_RELU (3): see bert.h */
+
+#define NN_KERNEL_REF    0
+#define NN_KERNEL_BLAS   1
+#define NN_KERNEL_AVX512 2
+
+typedef struct nn_gemm {
+    size_t m, k;
+    float alpha;
+    const float *a;
+    size_t lda;
+    const float *b;
+    size_t ldb;
+    const float *bias;
+    float *c;
+    size_t ldc;
+    int act;
+} nn_gemm;
+
+void nn_gemm_nt_ref(const nn_gemm *g, size_t n0, size_t n1);
+void nn_gemm_nt_blas(const nn_gemm *g, size_t n0, size_t n1);
+void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1);
+void nn_gemm_nt(int kernel, const nn_gemm *g, size_t n0, size_t n1);
+
+/* 1 if this CPU and build can run the AVX-512 kernels. */
+int nn_cpu_has_avx512(void);
+/* The best kernel for this CPU (NN_KERNEL_AVX512 or NN_KERNEL_BLAS); the
+ * environment variable LIBNER_NN_KERNEL=ref|blas|avx512 overrides it (read
+ * once per model load: a documented knob for tests and benchmarks). */
+int nn_kernels_select(void);
+
+/* Activation in place on rows [0, m) x columns [n0, n1) of c. */
+void nn_act_ref(float *c, size_t m, size_t ldc, size_t n0, size_t n1, int act);
+void nn_act_avx512(float *c, size_t m, size_t ldc, size_t n0, size_t n1, int act);
+
+/* x[r] = LayerNorm(x[r] + res[r]) * g + b for rows [0, rows), h columns;
+ * res may be NULL.  Mean and variance over h (biased), eps inside the sqrt. */
+void nn_layernorm_ref(float *x, const float *res, size_t rows, size_t h,
+                      const float *g, const float *b, float eps);
+void nn_layernorm_avx512(float *x, const float *res, size_t rows, size_t h,
+                         const float *g, const float *b, float eps);
+
+/* Row-wise softmax in place: rows x cols at stride ld. */
+void nn_softmax_ref(float *x, size_t rows, size_t cols, size_t ld);
+void nn_softmax_avx512(float *x, size_t rows, size_t cols, size_t ld);
+
+/* Scalar activations (the reference forms). */
+float nn_gelu_erf(float x);
+float nn_gelu_tanh(float x);
+
+#endif

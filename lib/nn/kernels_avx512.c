@@ -1,0 +1,340 @@
+/* AVX-512 kernels, compiled with target attributes and chosen at run time
+ * (nn_cpu_has_avx512), so the library still runs on CPUs without them.
+ *
+ * The matrix product is in "dot" form: C = A . B^T with both A and B read
+ * row-major along k, which is how Hugging Face stores Linear weights
+ * ([out, in]).  Nothing is packed: weights are read where they lie (the
+ * file mapping).  A 3 x 8 register tile (3 rows of A against 8 rows of B,
+ * 24 accumulators of 16 lanes) runs along k; the 16 lanes of each
+ * accumulator are then summed by a transpose-and-add network.  Blocking:
+ * B is taken 8 rows x KC columns at a time (24 KB, L1), A in chunks of MC
+ * rows x KC columns (L2). */
+#include "nn/kernels.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nn/bert.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#define TGT __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,fma")))
+#define INL inline __attribute__((always_inline))
+
+int nn_cpu_has_avx512(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("fma");
+}
+
+/* ------------------------------------------------------------ math */
+
+/* e^x, Cephes polynomial after reduction by ln 2; scalef gives 0 for
+ * very negative x (and so for -FLT_MAX), as softmax needs. */
+TGT static INL __m512 exp512(__m512 x)
+{
+    x = _mm512_min_ps(x, _mm512_set1_ps(88.3762626647949f));
+    x = _mm512_max_ps(x, _mm512_set1_ps(-104.0f));
+    __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 r2 = _mm512_mul_ps(r, r);
+    p = _mm512_fmadd_ps(p, r2, r);
+    p = _mm512_add_ps(p, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+/* erf(x): rational approximation on [-4, 4] (Eigen's generic_fast_erf_float). */
+TGT static INL __m512 erf512(__m512 x)
+{
+    x = _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(-4.0f)), _mm512_set1_ps(4.0f));
+    __m512 x2 = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_fmadd_ps(x2, _mm512_set1_ps(-2.72614225801306e-10f),
+                               _mm512_set1_ps(2.77068142495902e-08f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-2.10102402082508e-06f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-5.69250639462346e-05f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-7.34990630326855e-04f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-2.95459980854025e-03f));
+    p = _mm512_fmadd_ps(x2, p, _mm512_set1_ps(-1.60960333262415e-02f));
+    p = _mm512_mul_ps(x, p);
+    __m512 q = _mm512_fmadd_ps(x2, _mm512_set1_ps(-1.45660718464996e-05f),
+                               _mm512_set1_ps(-2.13374055278905e-04f));
+    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.68282697438203e-03f));
+    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-7.37332916720468e-03f));
+    q = _mm512_fmadd_ps(x2, q, _mm512_set1_ps(-1.42647390514189e-02f));
+    return _mm512_div_ps(p, q);
+}
+
+TGT static INL __m512 act512(__m512 x, int act)
+{
+    const __m512 half = _mm512_set1_ps(0.5f), one = _mm512_set1_ps(1.0f);
+    switch (act) {
+    case NN_ACT_GELU: {
+        __m512 e = erf512(_mm512_mul_ps(x, _mm512_set1_ps(0.70710678118654752f)));
+        return _mm512_mul_ps(_mm512_mul_ps(half, x), _mm512_add_ps(one, e));
+    }
+    case NN_ACT_GELU_TANH: {
+        /* tanh(u) = 1 - 2 / (exp(2u) + 1) */
+        __m512 x3 = _mm512_mul_ps(_mm512_mul_ps(x, x), x);
+        __m512 u = _mm512_mul_ps(_mm512_set1_ps(0.79788456080286536f),
+                                 _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), x3, x));
+        __m512 e = exp512(_mm512_add_ps(u, u));
+        __m512 t = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+        return _mm512_mul_ps(_mm512_mul_ps(half, x), _mm512_add_ps(one, t));
+    }
+    case NN_ACT_RELU:
+        return _mm512_max_ps(x, _mm512_setzero_ps());
+    default:
+        return x;
+    }
+}
+
+TGT static INL __mmask16 tail_mask(size_t n)
+{
+    return n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1u);
+}
+
+TGT void nn_act_avx512(float *c, size_t m, size_t ldc, size_t n0, size_t n1, int act)
+{
+    if (act == NN_ACT_NONE || n1 <= n0)
+        return;
+    for (size_t i = 0; i < m; i++) {
+        float *row = c + i * ldc;
+        for (size_t j = n0; j < n1; j += 16) {
+            __mmask16 mk = tail_mask(n1 - j);
+            __m512 v = _mm512_maskz_loadu_ps(mk, row + j);
+            _mm512_mask_storeu_ps(row + j, mk, act512(v, act));
+        }
+    }
+}
+
+/* ------------------------------------------------------------ reductions */
+
+/* lane j of the result = sum of the 16 lanes of v[j], v = x[0..8) y[0..8) */
+TGT static INL __m512 reduce16(const __m512 x[8], const __m512 y[8])
+{
+    __m512 t[8], u[4];
+    for (int i = 0; i < 4; i++)
+        t[i] = _mm512_add_ps(_mm512_unpacklo_ps(x[2 * i], x[2 * i + 1]),
+                             _mm512_unpackhi_ps(x[2 * i], x[2 * i + 1]));
+    for (int i = 0; i < 4; i++)
+        t[4 + i] = _mm512_add_ps(_mm512_unpacklo_ps(y[2 * i], y[2 * i + 1]),
+                                 _mm512_unpackhi_ps(y[2 * i], y[2 * i + 1]));
+    for (int i = 0; i < 4; i++)
+        u[i] = _mm512_add_ps(_mm512_shuffle_ps(t[2 * i], t[2 * i + 1], 0x44),
+                             _mm512_shuffle_ps(t[2 * i], t[2 * i + 1], 0xEE));
+    __m512 w01 = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x44),
+                               _mm512_shuffle_f32x4(u[0], u[1], 0xEE));
+    __m512 w23 = _mm512_add_ps(_mm512_shuffle_f32x4(u[2], u[3], 0x44),
+                               _mm512_shuffle_f32x4(u[2], u[3], 0xEE));
+    return _mm512_add_ps(_mm512_shuffle_f32x4(w01, w23, 0x88),
+                         _mm512_shuffle_f32x4(w01, w23, 0xDD));
+}
+
+/* lane j (j < 8) of the result = sum of the 16 lanes of v[j] */
+TGT static INL __m256 reduce8(const __m512 v[8])
+{
+    __m512 t[4], u[2];
+    for (int i = 0; i < 4; i++)
+        t[i] = _mm512_add_ps(_mm512_unpacklo_ps(v[2 * i], v[2 * i + 1]),
+                             _mm512_unpackhi_ps(v[2 * i], v[2 * i + 1]));
+    for (int i = 0; i < 2; i++)
+        u[i] = _mm512_add_ps(_mm512_shuffle_ps(t[2 * i], t[2 * i + 1], 0x44),
+                             _mm512_shuffle_ps(t[2 * i], t[2 * i + 1], 0xEE));
+    /* u[i] quad q = sums over quad q of v[4i..4i+3] */
+    __m512 w = _mm512_add_ps(_mm512_shuffle_f32x4(u[0], u[1], 0x44),
+                             _mm512_shuffle_f32x4(u[0], u[1], 0xEE));
+    /* w = [u0.q0+u0.q2, u0.q1+u0.q3, u1.q0+u1.q2, u1.q1+u1.q3] */
+    __m512 s = _mm512_add_ps(w, _mm512_shuffle_f32x4(w, w, 0xB1));
+    /* s quads: [u0, u0, u1, u1] totals */
+    return _mm512_castps512_ps256(_mm512_shuffle_f32x4(s, s, 0x08));
+}
+
+/* ------------------------------------------------------------ GEMM */
+
+#define MR 3
+#define NR 8
+#define KC 768
+#define MC 192
+
+/* Partial sums over k in [0, kc) of rows a[0..mr) against rows b[0..8)
+ * (row j at b + j*ldb; rows >= nb repeat row nb-1), written to out[i][0..8). */
+TGT static INL void tile(const int mr, size_t kc, const float *a, size_t lda,
+                         const float *b, size_t ldb, size_t nb, float out[MR][NR])
+{
+    __m512 acc[MR][NR];
+    const float *bp[NR];
+    for (int j = 0; j < NR; j++)
+        bp[j] = b + ((size_t)j < nb ? (size_t)j : nb - 1) * ldb;
+    for (int i = 0; i < MR; i++)
+        for (int j = 0; j < NR; j++)
+            acc[i][j] = _mm512_setzero_ps();
+    size_t k = 0;
+    for (; k + 16 <= kc; k += 16) {
+        __m512 av[MR];
+        for (int i = 0; i < mr; i++)
+            av[i] = _mm512_loadu_ps(a + (size_t)i * lda + k);
+        for (int j = 0; j < NR; j++) {
+            __m512 bv = _mm512_loadu_ps(bp[j] + k);
+            for (int i = 0; i < mr; i++)
+                acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
+        }
+    }
+    if (k < kc) {
+        __mmask16 mk = tail_mask(kc - k);
+        __m512 av[MR];
+        for (int i = 0; i < mr; i++)
+            av[i] = _mm512_maskz_loadu_ps(mk, a + (size_t)i * lda + k);
+        for (int j = 0; j < NR; j++) {
+            __m512 bv = _mm512_maskz_loadu_ps(mk, bp[j] + k);
+            for (int i = 0; i < mr; i++)
+                acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
+        }
+    }
+    if (mr >= 2) {
+        __m512 r = reduce16(acc[0], acc[1]);
+        _mm256_storeu_ps(out[0], _mm512_castps512_ps256(r));
+        _mm256_storeu_ps(out[1], _mm512_extractf32x8_ps(r, 1));
+        if (mr == 3)
+            _mm256_storeu_ps(out[2], reduce8(acc[2]));
+    } else {
+        _mm256_storeu_ps(out[0], reduce8(acc[0]));
+    }
+}
+
+TGT static INL void store_tile(const nn_gemm *g, size_t i0, int mr, size_t j0, size_t nb,
+                               float part[MR][NR], int first)
+{
+    __mmask8 mk = (__mmask8)((1u << nb) - 1u);
+    __m256 alpha = _mm256_set1_ps(g->alpha);
+    __m256 bias = g->bias && first ? _mm256_maskz_loadu_ps(mk, g->bias + j0)
+                                   : _mm256_setzero_ps();
+    for (int i = 0; i < mr; i++) {
+        float *c = g->c + (i0 + (size_t)i) * g->ldc + j0;
+        __m256 v = _mm256_fmadd_ps(alpha, _mm256_loadu_ps(part[i]), bias);
+        if (!first)
+            v = _mm256_add_ps(v, _mm256_maskz_loadu_ps(mk, c));
+        _mm256_mask_storeu_ps(c, mk, v);
+    }
+}
+
+TGT void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1)
+{
+    if (n1 <= n0 || g->m == 0)
+        return;
+    if (g->k == 0) {
+        for (size_t i = 0; i < g->m; i++)
+            for (size_t j = n0; j < n1; j++)
+                g->c[i * g->ldc + j] = g->bias ? g->bias[j] : 0.0f;
+        nn_act_avx512(g->c, g->m, g->ldc, n0, n1, g->act);
+        return;
+    }
+    float part[MR][NR];
+    for (size_t m0 = 0; m0 < g->m; m0 += MC) {
+        size_t mc = g->m - m0 < MC ? g->m - m0 : MC;
+        for (size_t j0 = n0; j0 < n1; j0 += NR) {
+            size_t nb = n1 - j0 < NR ? n1 - j0 : NR;
+            const float *b = g->b + j0 * g->ldb;
+            for (size_t k0 = 0; k0 < g->k; k0 += KC) {
+                size_t kc = g->k - k0 < KC ? g->k - k0 : KC;
+                size_t i = 0;
+                for (; i + MR <= mc; i += MR) {
+                    tile(3, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part);
+                    store_tile(g, m0 + i, 3, j0, nb, part, k0 == 0);
+                }
+                if (mc - i == 2) {
+                    tile(2, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part);
+                    store_tile(g, m0 + i, 2, j0, nb, part, k0 == 0);
+                } else if (mc - i == 1) {
+                    tile(1, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part);
+                    store_tile(g, m0 + i, 1, j0, nb, part, k0 == 0);
+                }
+            }
+        }
+        nn_act_avx512(g->c + m0 * g->ldc, mc, g->ldc, n0, n1, g->act);
+    }
+}
+
+/* ------------------------------------------------------------ LayerNorm, softmax */
+
+TGT static INL float hsum(__m512 v)
+{
+    return _mm512_reduce_add_ps(v);
+}
+
+TGT void nn_layernorm_avx512(float *x, const float *res, size_t rows, size_t h,
+                             const float *g, const float *b, float eps)
+{
+    for (size_t r = 0; r < rows; r++) {
+        float *v = x + r * h;
+        const float *rr = res ? res + r * h : NULL;
+        __m512 s = _mm512_setzero_ps();
+        for (size_t j = 0; j < h; j += 16) {
+            __mmask16 mk = tail_mask(h - j);
+            __m512 a = _mm512_maskz_loadu_ps(mk, v + j);
+            if (rr) {
+                a = _mm512_add_ps(a, _mm512_maskz_loadu_ps(mk, rr + j));
+                _mm512_mask_storeu_ps(v + j, mk, a);
+            }
+            s = _mm512_add_ps(s, a);
+        }
+        float mean = hsum(s) / (float)h;
+        __m512 mv = _mm512_set1_ps(mean);
+        __m512 q = _mm512_setzero_ps();
+        for (size_t j = 0; j < h; j += 16) {
+            __mmask16 mk = tail_mask(h - j);
+            __m512 d = _mm512_maskz_sub_ps(mk, _mm512_maskz_loadu_ps(mk, v + j), mv);
+            q = _mm512_fmadd_ps(d, d, q);
+        }
+        float var = hsum(q) / (float)h;
+        __m512 inv = _mm512_set1_ps(1.0f / sqrtf(var + eps));
+        for (size_t j = 0; j < h; j += 16) {
+            __mmask16 mk = tail_mask(h - j);
+            __m512 d = _mm512_mul_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, v + j), mv), inv);
+            __m512 o = _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(mk, g + j),
+                                       _mm512_maskz_loadu_ps(mk, b + j));
+            _mm512_mask_storeu_ps(v + j, mk, o);
+        }
+    }
+}
+
+TGT void nn_softmax_avx512(float *x, size_t rows, size_t cols, size_t ld)
+{
+    if (!cols)
+        return;
+    for (size_t r = 0; r < rows; r++) {
+        float *v = x + r * ld;
+        __m512 mx = _mm512_set1_ps(-INFINITY);
+        for (size_t j = 0; j < cols; j += 16) {
+            __mmask16 mk = tail_mask(cols - j);
+            mx = _mm512_mask_max_ps(mx, mk, mx, _mm512_maskz_loadu_ps(mk, v + j));
+        }
+        __m512 m = _mm512_set1_ps(_mm512_reduce_max_ps(mx));
+        __m512 s = _mm512_setzero_ps();
+        for (size_t j = 0; j < cols; j += 16) {
+            __mmask16 mk = tail_mask(cols - j);
+            __m512 e = exp512(_mm512_sub_ps(_mm512_maskz_loadu_ps(mk, v + j), m));
+            e = _mm512_maskz_mov_ps(mk, e);
+            s = _mm512_add_ps(s, e);
+            _mm512_mask_storeu_ps(v + j, mk, e);
+        }
+        __m512 inv = _mm512_set1_ps(1.0f / hsum(s));
+        for (size_t j = 0; j < cols; j += 16) {
+            __mmask16 mk = tail_mask(cols - j);
+            _mm512_mask_storeu_ps(v + j, mk, _mm512_mul_ps(_mm512_maskz_loadu_ps(mk, v + j), inv));
+        }
+    }
+}
+
+#endif
