@@ -195,8 +195,10 @@ NER_API size_t ner_pipeline_component_count(const ner_pipeline *pl);
 NER_API const char *ner_pipeline_component_name(const ner_pipeline *pl, size_t i);
 NER_API const char *ner_pipeline_component_factory(const ner_pipeline *pl, size_t i);
 
-/* The entity labels the pipeline declares (pipeline.json "labels"), in order.
- * Valid until the pipeline is freed; NULL when i is out of range. */
+/* The entity labels the components say they produce, in order; when a
+ * component cannot say (no labels() in its vtable), the "labels" of
+ * pipeline.json are added.  Valid until the pipeline is freed; NULL when i is
+ * out of range. */
 NER_API size_t ner_pipeline_label_count(const ner_pipeline *pl);
 NER_API const char *ner_pipeline_label(const ner_pipeline *pl, size_t i);
 

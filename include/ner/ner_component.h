@@ -53,7 +53,8 @@ typedef struct ner_component_vtable {
     /* Required.  Releases the state; accepts NULL. */
     void (*free)(void *state);
 
-    /* Optional (NULL: none).  The entity labels the component can produce;
+    /* Optional (NULL: unknown).  The entity labels the component can
+     * produce (0 for a component that makes none, such as a tokenizer);
      * *labels borrowed from the state.  Returns the count. */
     size_t (*labels)(const void *state, const char *const **labels);
 

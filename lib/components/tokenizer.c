@@ -210,6 +210,14 @@ out:
     return rc;
 }
 
+/* A tokenizer makes no entities: say so, rather than "unknown". */
+static size_t tok_labels(const void *state, const char *const **labels)
+{
+    (void)state;
+    *labels = NULL;
+    return 0;
+}
+
 static void tok_free(void *state)
 {
     tok_state *st = state;
@@ -227,5 +235,5 @@ const ner_component_vtable nc_tokenizer_vtable = {
     .process_batch = tok_process_batch,
     .save = tok_save,
     .free = tok_free,
-    .labels = NULL,
+    .labels = tok_labels,
 };

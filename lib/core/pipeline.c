@@ -61,19 +61,24 @@ NER_API int ner_builder_build(ner_builder *b, ner_pipeline **out, char *errbuf,
         return NER_ENOMEM;
     }
     atomic_init(&pl->refs, 1);
-    int rc = NER_OK;
-    for (size_t i = 0; rc == NER_OK && i < b->nlabels; i++)
-        rc = add_label(pl, b->labels[i]);
+    /* The labels are what the components say they produce.  The labels a
+     * pipeline.json declared count only when some component cannot say
+     * (a plugin without labels()): a removed component's labels must go. */
+    int rc = NER_OK, silent = 0;
     for (size_t i = 0; rc == NER_OK && i < b->ncomp; i++) {
         const nc_comp *c = &b->comps[i];
         if (c->vt->size < offsetof(ner_component_vtable, labels) + sizeof c->vt->labels ||
-            !c->vt->labels)
+            !c->vt->labels) {
+            silent = 1;
             continue;
+        }
         const char *const *labels = NULL;
         size_t n = c->vt->labels(c->state, &labels);
         for (size_t k = 0; rc == NER_OK && k < n; k++)
             rc = add_label(pl, labels[k]);
     }
+    for (size_t i = 0; rc == NER_OK && silent && i < b->nlabels; i++)
+        rc = add_label(pl, b->labels[i]);
     if (rc != NER_OK) {
         nc_pipeline_unref(pl);
         return rc;

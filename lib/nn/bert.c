@@ -881,6 +881,13 @@ static void job_attn(void *arg, unsigned t, unsigned nt)
     }
 }
 
+/* how many floats past a 64-byte boundary p lies (0 if not float-aligned) */
+static size_t mis16(const float *p)
+{
+    uintptr_t u = (uintptr_t)p;
+    return (u & 3u) ? 0 : (size_t)((u & 63u) / 4);
+}
+
 static int forward_group(fwd *F, float *logits, float *hidden, size_t hidden_stride)
 {
     const nn_bert *m = F->m;
@@ -888,7 +895,15 @@ static int forward_group(fwd *F, float *logits, float *hidden, size_t hidden_str
     size_t H = c->hidden, FFN = c->intermediate, T = F->T;
     nn_workspace *ws = F->ws;
 
-    size_t need = T * (6 * H + FFN);
+    /* Each activation matrix starts where its consumer's weights do, modulo
+     * a cache line (weights in a .safetensors mapping are rarely 64-byte
+     * aligned): the AVX-512 kernel then loads both on line boundaries. */
+    size_t seg[7] = {T * H, T * H, T * H, T * H, T * H, T * H, T * FFN};
+    size_t shift[7] = {mis16(m->layer[0].q.w), 0, 0, 0, mis16(m->layer[0].o.w),
+                       mis16(m->layer[0].ff1.w), mis16(m->layer[0].ff2.w)};
+    size_t need = 0;
+    for (int i = 0; i < 7; i++)
+        need += (seg[i] + 15) / 16 * 16 + 16;
     if (ws_reserve(&ws->buf, &ws->cap, need))
         return NER_ENOMEM;
     size_t Lmax = 0;
@@ -899,13 +914,19 @@ static int forward_group(fwd *F, float *logits, float *hidden, size_t hidden_str
     for (unsigned t = 0; t < F->nthreads; t++)
         if (ws_reserve(&ws->scr[t], &ws->scrcap[t], Lmax * Lmax + dh * Lmax + 16))
             return NER_ENOMEM;
-    F->x = ws->buf;
-    F->q = F->x + T * H;
-    F->k = F->q + T * H;
-    F->v = F->k + T * H;
-    F->ctx = F->v + T * H;
-    F->t1 = F->ctx + T * H;
-    F->ff = F->t1 + T * H;
+    float *bufs[7];
+    size_t off = 0;
+    for (int i = 0; i < 7; i++) {
+        bufs[i] = ws->buf + off + shift[i];
+        off += (seg[i] + 15) / 16 * 16 + 16;
+    }
+    F->x = bufs[0];
+    F->q = bufs[1];
+    F->k = bufs[2];
+    F->v = bufs[3];
+    F->ctx = bufs[4];
+    F->t1 = bufs[5];
+    F->ff = bufs[6];
     F->task_total = 0;
     for (size_t s = 0; s < F->nseq; s++)
         F->task_total += (F->lens[s] * F->lens[s] + 1) * c->heads;

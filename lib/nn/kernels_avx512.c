@@ -168,50 +168,76 @@ TGT static INL __m256 reduce8(const __m512 v[8])
 #define KC 768
 #define MC 192
 
-/* Partial sums over k in [0, kc) of rows a[0..mr) against rows b[0..8)
- * (row j at b + j*ldb; rows >= nb repeat row nb-1), written to out[i][0..8). */
-TGT static INL void tile(const int mr, size_t kc, const float *a, size_t lda,
-                         const float *b, size_t ldb, size_t nb, float out[MR][NR])
+/* Partial sums over k in [0, kc) of rows a[0..3) (rows >= mr repeat row
+ * mr-1) against rows b[0..8) (row j at b + j*ldb; rows >= nb repeat row
+ * nb-1), written to out[i][0..8).  Written out by macro so that the 24
+ * accumulators live in registers (a compiler does not reliably unroll
+ * nested loops over register arrays). */
+#define ACC_DECL(i) __m512 c##i##0 = _mm512_setzero_ps(), c##i##1 = c##i##0, c##i##2 = c##i##0, \
+    c##i##3 = c##i##0, c##i##4 = c##i##0, c##i##5 = c##i##0, c##i##6 = c##i##0, c##i##7 = c##i##0
+#define STEP(j, LOAD, o) do {                               \
+        __m512 bv = LOAD(b##j + (o));                       \
+        c0##j = _mm512_fmadd_ps(a0v, bv, c0##j);            \
+        c1##j = _mm512_fmadd_ps(a1v, bv, c1##j);            \
+        c2##j = _mm512_fmadd_ps(a2v, bv, c2##j);            \
+    } while (0)
+#define STEPS(LOAD, o) do {                                                   \
+        __m512 a0v = LOAD(a0 + (o)), a1v = LOAD(a1 + (o)), a2v = LOAD(a2 + (o)); \
+        STEP(0, LOAD, o); STEP(1, LOAD, o); STEP(2, LOAD, o); STEP(3, LOAD, o); \
+        STEP(4, LOAD, o); STEP(5, LOAD, o); STEP(6, LOAD, o); STEP(7, LOAD, o); \
+    } while (0)
+#define LOADU(p) _mm512_loadu_ps(p)
+#define LOADA(p) _mm512_load_ps(p)
+#define LOADM(p) _mm512_maskz_loadu_ps(mk, p)
+#define ROW(i) {c##i##0, c##i##1, c##i##2, c##i##3, c##i##4, c##i##5, c##i##6, c##i##7}
+
+/* shift: -1, or r in [0, 16) when every A and B row starts r floats past a
+ * 64-byte boundary: then a masked head step brings the loads onto cache-line
+ * boundaries (an unaligned 64-byte load touches two lines, which costs a
+ * third of the speed when B streams from memory). */
+TGT static void tile(int mr, size_t kc, const float *a, size_t lda, const float *b,
+                     size_t ldb, size_t nb, float out[MR][NR], int shift)
 {
-    __m512 acc[MR][NR];
-    const float *bp[NR];
-    for (int j = 0; j < NR; j++)
-        bp[j] = b + ((size_t)j < nb ? (size_t)j : nb - 1) * ldb;
-    for (int i = 0; i < MR; i++)
-        for (int j = 0; j < NR; j++)
-            acc[i][j] = _mm512_setzero_ps();
+    const float *a0 = a, *a1 = mr > 1 ? a + lda : a0, *a2 = mr > 2 ? a + 2 * lda : a1;
+#define BROW(j) const float *b##j = b + ((size_t)(j) < nb ? (size_t)(j) : nb - 1) * ldb
+    BROW(0); BROW(1); BROW(2); BROW(3); BROW(4); BROW(5); BROW(6); BROW(7);
+#undef BROW
+    ACC_DECL(0); ACC_DECL(1); ACC_DECL(2);
     size_t k = 0;
-    for (; k + 16 <= kc; k += 16) {
-        __m512 av[MR];
-        for (int i = 0; i < mr; i++)
-            av[i] = _mm512_loadu_ps(a + (size_t)i * lda + k);
-        for (int j = 0; j < NR; j++) {
-            __m512 bv = _mm512_loadu_ps(bp[j] + k);
-            for (int i = 0; i < mr; i++)
-                acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
+    if (shift >= 0) {
+        if (shift > 0) {
+            /* lanes [shift, 16) of the aligned vector at -shift: k in [0, 16 - shift) */
+            size_t r = (size_t)shift, h = 16 - r;
+            uint32_t lanes = 0xffffu << r;
+            if (kc < h)
+                lanes &= (1u << (r + kc)) - 1u;
+            __mmask16 mk = (__mmask16)lanes;
+            STEPS(LOADM, -(ptrdiff_t)r);
+            k = h < kc ? h : kc;
         }
+        for (; k + 16 <= kc; k += 16)
+            STEPS(LOADA, k);
+    } else {
+        for (; k + 16 <= kc; k += 16)
+            STEPS(LOADU, k);
     }
     if (k < kc) {
         __mmask16 mk = tail_mask(kc - k);
-        __m512 av[MR];
-        for (int i = 0; i < mr; i++)
-            av[i] = _mm512_maskz_loadu_ps(mk, a + (size_t)i * lda + k);
-        for (int j = 0; j < NR; j++) {
-            __m512 bv = _mm512_maskz_loadu_ps(mk, bp[j] + k);
-            for (int i = 0; i < mr; i++)
-                acc[i][j] = _mm512_fmadd_ps(av[i], bv, acc[i][j]);
-        }
+        STEPS(LOADM, k);
     }
-    if (mr >= 2) {
-        __m512 r = reduce16(acc[0], acc[1]);
-        _mm256_storeu_ps(out[0], _mm512_castps512_ps256(r));
-        _mm256_storeu_ps(out[1], _mm512_extractf32x8_ps(r, 1));
-        if (mr == 3)
-            _mm256_storeu_ps(out[2], reduce8(acc[2]));
-    } else {
-        _mm256_storeu_ps(out[0], reduce8(acc[0]));
-    }
+    __m512 r0[8] = ROW(0), r1[8] = ROW(1), r2[8] = ROW(2);
+    __m512 r = reduce16(r0, r1);
+    _mm256_storeu_ps(out[0], _mm512_castps512_ps256(r));
+    _mm256_storeu_ps(out[1], _mm512_extractf32x8_ps(r, 1));
+    _mm256_storeu_ps(out[2], reduce8(r2));
 }
+#undef STEP
+#undef STEPS
+#undef LOADA
+#undef LOADU
+#undef LOADM
+#undef ROW
+#undef ACC_DECL
 
 TGT static INL void store_tile(const nn_gemm *g, size_t i0, int mr, size_t j0, size_t nb,
                                float part[MR][NR], int first)
@@ -241,6 +267,10 @@ TGT void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1)
         return;
     }
     float part[MR][NR];
+    int shift = -1;
+    if ((((uintptr_t)g->a ^ (uintptr_t)g->b) & 63u) == 0 && ((uintptr_t)g->a & 3u) == 0 &&
+        g->lda % 16 == 0 && g->ldb % 16 == 0)
+        shift = (int)(((uintptr_t)g->a & 63u) / 4);
     for (size_t m0 = 0; m0 < g->m; m0 += MC) {
         size_t mc = g->m - m0 < MC ? g->m - m0 : MC;
         for (size_t j0 = n0; j0 < n1; j0 += NR) {
@@ -248,17 +278,11 @@ TGT void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1)
             const float *b = g->b + j0 * g->ldb;
             for (size_t k0 = 0; k0 < g->k; k0 += KC) {
                 size_t kc = g->k - k0 < KC ? g->k - k0 : KC;
-                size_t i = 0;
-                for (; i + MR <= mc; i += MR) {
-                    tile(3, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part);
-                    store_tile(g, m0 + i, 3, j0, nb, part, k0 == 0);
-                }
-                if (mc - i == 2) {
-                    tile(2, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part);
-                    store_tile(g, m0 + i, 2, j0, nb, part, k0 == 0);
-                } else if (mc - i == 1) {
-                    tile(1, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part);
-                    store_tile(g, m0 + i, 1, j0, nb, part, k0 == 0);
+                for (size_t i = 0; i < mc; i += MR) {
+                    int mr = mc - i < MR ? (int)(mc - i) : MR;
+                    tile(mr, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part,
+                         shift);
+                    store_tile(g, m0 + i, mr, j0, nb, part, k0 == 0);
                 }
             }
         }

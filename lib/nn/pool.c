@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -11,11 +12,16 @@
 #define NN_PAUSE() ((void)0)
 #endif
 
-/* pause loops a worker spins for a new job before it sleeps (~50-100 us) */
+/* pause loops a worker spins for a new job before it sleeps (~100 us) */
 #define SPIN_ITERS 20000
 
+/* state: job generation in the high 32 bits (odd: open to join, even:
+ * closed), workers inside the current job in the low 32 bits. */
+#define GEN(s) ((uint32_t)((s) >> 32))
+#define ACTIVE(s) ((uint32_t)(s))
+
 typedef struct worker {
-    nn_pool *pool;
+    struct nn_pool *pool;
     unsigned index;
     pthread_t th;
 } worker;
@@ -23,55 +29,66 @@ typedef struct worker {
 struct nn_pool {
     unsigned n;               /* threads including the caller */
     worker *w;                /* n - 1 */
-    unsigned started;         /* workers successfully created */
+    unsigned started;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    atomic_uint gen;          /* job generation, bumped per run */
-    atomic_uint pending;      /* workers still busy with the current job */
+    _Atomic uint64_t state;
     atomic_int sleeping;      /* workers waiting on cv */
     atomic_int quit;
-    nn_pool_fn fn;
+    nn_pool_fn fn;            /* written before a job opens */
     void *ctx;
 };
 
 static void *worker_main(void *arg)
 {
     worker *me = arg;
-    nn_pool *p = me->pool;
-    unsigned seen = 0;
+    struct nn_pool *p = me->pool;
+    uint32_t seen = 0;
     for (;;) {
-        unsigned g;
+        uint64_t s;
         int spins = 0;
-        while ((g = atomic_load_explicit(&p->gen, memory_order_acquire)) == seen &&
-               !atomic_load_explicit(&p->quit, memory_order_acquire)) {
+        while (GEN(s = atomic_load(&p->state)) == seen && !atomic_load(&p->quit)) {
             if (++spins < SPIN_ITERS) {
                 NN_PAUSE();
                 continue;
             }
             pthread_mutex_lock(&p->mu);
             atomic_fetch_add(&p->sleeping, 1);
-            while (atomic_load(&p->gen) == seen && !atomic_load(&p->quit))
+            while (GEN(atomic_load(&p->state)) == seen && !atomic_load(&p->quit))
                 pthread_cond_wait(&p->cv, &p->mu);
             atomic_fetch_sub(&p->sleeping, 1);
             pthread_mutex_unlock(&p->mu);
             spins = 0;
         }
-        if (atomic_load_explicit(&p->quit, memory_order_acquire))
+        if (atomic_load(&p->quit))
             return NULL;
-        seen = g;
+        seen = GEN(s);
+        /* join only while the job is open */
+        int joined = 0;
+        while (GEN(s) & 1u) {
+            if (atomic_compare_exchange_weak(&p->state, &s, s + 1)) {
+                joined = 1;
+                break;
+            }
+            if (GEN(s) != seen)
+                break;
+        }
+        if (!joined) {
+            seen = GEN(s) & 1u ? seen : GEN(s); /* a newer open job is seen next loop */
+            continue;
+        }
         p->fn(p->ctx, me->index, p->n);
-        atomic_fetch_sub_explicit(&p->pending, 1, memory_order_release);
+        atomic_fetch_sub(&p->state, 1);
     }
 }
 
 nn_pool *nn_pool_new(unsigned nthreads)
 {
-    nn_pool *p = calloc(1, sizeof *p);
+    struct nn_pool *p = calloc(1, sizeof *p);
     if (!p)
         return NULL;
     p->n = nthreads ? nthreads : 1;
-    atomic_init(&p->gen, 0);
-    atomic_init(&p->pending, 0);
+    atomic_init(&p->state, 0);
     atomic_init(&p->sleeping, 0);
     atomic_init(&p->quit, 0);
     if (pthread_mutex_init(&p->mu, NULL) != 0) {
@@ -131,14 +148,19 @@ void nn_pool_run(nn_pool *p, nn_pool_fn fn, void *ctx)
     }
     p->fn = fn;
     p->ctx = ctx;
-    atomic_store_explicit(&p->pending, p->n - 1, memory_order_relaxed);
-    atomic_fetch_add(&p->gen, 1); /* seq_cst: pairs with the sleeping count */
+    /* open: the generation becomes odd (no worker is inside: the last job
+     * waited for them all) */
+    atomic_fetch_add(&p->state, (uint64_t)1 << 32);
     if (atomic_load(&p->sleeping) > 0) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->cv);
         pthread_mutex_unlock(&p->mu);
     }
     fn(ctx, 0, p->n);
-    while (atomic_load_explicit(&p->pending, memory_order_acquire) != 0)
+    /* close (even generation), then wait for the workers that joined */
+    uint64_t s = atomic_fetch_add(&p->state, (uint64_t)1 << 32) + ((uint64_t)1 << 32);
+    while (ACTIVE(s) != 0) {
         NN_PAUSE();
+        s = atomic_load(&p->state);
+    }
 }

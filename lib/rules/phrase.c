@@ -11,153 +11,267 @@ void nr_phrases_init(nr_phrases *p)
     memset(p, 0, sizeof *p);
 }
 
+static void free_collected(nr_phrases *p)
+{
+    free(p->seq);
+    free(p->ph);
+    p->seq = NULL;
+    p->ph = NULL;
+    p->nseq = p->capseq = p->nph = p->capph = 0;
+}
+
 void nr_phrases_free(nr_phrases *p)
 {
     if (!p) return;
-    free(p->keys);
-    free(p->child);
+    free_collected(p);
+    free(p->root);
+    free(p->first);
+    free(p->etok);
+    free(p->echild);
     free(p->term);
     free(p->next);
     memset(p, 0, sizeof *p);
 }
 
-static inline uint64_t edge_key(uint32_t node, uint32_t tok)
+static int grow(void **v, size_t *cap, size_t need, size_t sz)
 {
-    return ((uint64_t)node + 1) << 32 | tok;
-}
-
-static inline uint32_t edge_find(const nr_phrases *p, uint32_t node, uint32_t tok)
-{
-    if (!p->keys) return NR_NONE;
-    uint64_t k = edge_key(node, tok);
-    for (size_t i = (size_t)nr_hash_u64(k) & p->mask;; i = (i + 1) & p->mask) {
-        uint64_t e = p->keys[i];
-        if (e == k) return p->child[i];
-        if (!e) return NR_NONE;
+    if (need <= *cap) return NER_OK;
+    size_t c = *cap ? *cap : 256;
+    while (c < need) {
+        if (c > SIZE_MAX / 2 / sz) return NER_ENOMEM;
+        c *= 2;
     }
-}
-
-static int edges_grow(nr_phrases *p)
-{
-    size_t cap = p->keys ? (p->mask + 1) * 2 : 1024;
-    uint64_t *nk = calloc(cap, sizeof *nk);
-    uint32_t *nc = malloc(cap * sizeof *nc);
-    if (!nk || !nc) {
-        free(nk);
-        free(nc);
-        return NER_ENOMEM;
-    }
-    size_t mask = cap - 1;
-    if (p->keys) {
-        for (size_t i = 0; i <= p->mask; i++) {
-            uint64_t k = p->keys[i];
-            if (!k) continue;
-            size_t j = (size_t)nr_hash_u64(k) & mask;
-            while (nk[j]) j = (j + 1) & mask;
-            nk[j] = k;
-            nc[j] = p->child[i];
-        }
-    }
-    free(p->keys);
-    free(p->child);
-    p->keys = nk;
-    p->child = nc;
-    p->mask = mask;
+    void *nv = realloc(*v, c * sz);
+    if (!nv) return NER_ENOMEM;
+    *v = nv;
+    *cap = c;
     return NER_OK;
 }
 
-static int node_new(nr_phrases *p, uint32_t *out)
+int nr_phrases_reserve(nr_phrases *p, size_t n, size_t ids)
 {
-    if (p->nnodes >= UINT32_MAX - 2) return NER_ETOOBIG;
-    if (p->nnodes == p->capnodes) {
-        uint32_t cap = p->capnodes ? (p->capnodes > UINT32_MAX / 2 ? UINT32_MAX - 1
-                                                                   : p->capnodes * 2)
-                                   : 1024;
-        uint32_t *nt = realloc(p->term, (size_t)cap * sizeof *nt);
-        if (!nt) return NER_ENOMEM;
-        p->term = nt;
-        p->capnodes = cap;
-    }
-    p->term[p->nnodes] = NR_NONE;
-    *out = p->nnodes++;
-    return NER_OK;
+    if (p->built) return NER_EINVAL;
+    int rc = grow((void **)&p->ph, &p->capph, p->nph + n, sizeof *p->ph);
+    if (rc == NER_OK) rc = grow((void **)&p->seq, &p->capseq, p->nseq + ids, sizeof *p->seq);
+    return rc;
 }
 
 int nr_phrases_add(nr_phrases *p, const uint32_t *ids, size_t n, uint32_t value)
 {
-    if (!n || value == NR_NONE || (p->nvalues && value < p->nvalues))
+    if (p->built || !n || value == NR_NONE || (p->nph && value <= p->last_value))
         return NER_EINVAL;
-    int rc;
-    uint32_t node;
-    if (p->nnodes == 0 && (rc = node_new(p, &node)) != NER_OK) return rc;
-    if (value >= p->capvalues) {
-        size_t cap = p->capvalues ? p->capvalues : 1024;
-        while (cap <= value) cap *= 2;
-        if (cap > UINT32_MAX) cap = UINT32_MAX;
-        uint32_t *nn = realloc(p->next, cap * sizeof *nn);
-        if (!nn) return NER_ENOMEM;
-        p->next = nn;
-        p->capvalues = (uint32_t)cap;
-    }
-    /* Make room first, so that a failure leaves the trie as it was (nodes
-     * made for an unfinished path are harmless but unreachable ones are
-     * avoided by reserving before the walk). */
-    if (!p->keys || (p->nedges + n) * 2 > p->mask + 1) {
-        while (!p->keys || (p->nedges + n) * 2 > p->mask + 1)
-            if ((rc = edges_grow(p)) != NER_OK) return rc;
-    }
-    if ((size_t)p->capnodes - p->nnodes < n) {
-        size_t cap = p->capnodes;
-        while (cap - p->nnodes < n) cap *= 2;
-        if (cap > UINT32_MAX - 1) return NER_ETOOBIG;
-        uint32_t *nt = realloc(p->term, cap * sizeof *nt);
-        if (!nt) return NER_ENOMEM;
-        p->term = nt;
-        p->capnodes = (uint32_t)cap;
-    }
-    node = 0;
-    for (size_t k = 0; k < n; k++) {
-        uint32_t c = edge_find(p, node, ids[k]);
-        if (c == NR_NONE) {
-            if ((rc = node_new(p, &c)) != NER_OK) return rc;
-            uint64_t key = edge_key(node, ids[k]);
-            size_t i = (size_t)nr_hash_u64(key) & p->mask;
-            while (p->keys[i]) i = (i + 1) & p->mask;
-            p->keys[i] = key;
-            p->child[i] = c;
-            p->nedges++;
-        }
-        node = c;
-    }
-    /* append value at the end of node's chain */
-    for (uint32_t v = value > p->nvalues ? p->nvalues : value; v < value; v++)
-        p->next[v] = NR_NONE; /* values skipped by the caller */
-    p->next[value] = NR_NONE;
-    if (p->term[node] == NR_NONE) {
-        p->term[node] = value;
-    } else {
-        uint32_t v = p->term[node];
-        while (p->next[v] != NR_NONE) v = p->next[v];
-        p->next[v] = value;
-    }
-    p->nvalues = value + 1;
+    if (n > UINT32_MAX / 2 || p->nseq + n >= UINT32_MAX - 2) return NER_ETOOBIG;
+    int rc = grow((void **)&p->seq, &p->capseq, p->nseq + n, sizeof *p->seq);
+    if (rc == NER_OK) rc = grow((void **)&p->ph, &p->capph, p->nph + 1, sizeof *p->ph);
+    if (rc != NER_OK) return rc;
+    memcpy(p->seq + p->nseq, ids, n * sizeof *ids);
+    p->ph[p->nph].off = p->nseq;
+    p->ph[p->nph].len = (uint32_t)n;
+    p->ph[p->nph].value = value;
+    p->nph++;
+    p->nseq += n;
+    p->last_value = value;
     if (n > p->maxlen) p->maxlen = (uint32_t)n;
     return NER_OK;
+}
+
+/* Phrases are sorted by ids (shorter first on a common prefix), then by
+ * value: a counting sort by the first id, then a merge sort of each bucket
+ * (usually small). */
+static int cmp_ref(const nr_phrase_ref *x, const nr_phrase_ref *y, const uint32_t *seq)
+{
+    const uint32_t *a = seq + x->off, *b = seq + y->off;
+    uint32_t n = x->len < y->len ? x->len : y->len;
+    for (uint32_t i = 0; i < n; i++)
+        if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+    if (x->len != y->len) return x->len < y->len ? -1 : 1;
+    return x->value < y->value ? -1 : x->value > y->value;
+}
+
+/* insertion sort for small runs, heap-free merge sort otherwise */
+static void sort_refs(nr_phrase_ref *v, nr_phrase_ref *tmp, size_t n, const uint32_t *seq)
+{
+    if (n < 24) {
+        for (size_t i = 1; i < n; i++) {
+            nr_phrase_ref x = v[i];
+            size_t j = i;
+            while (j > 0 && cmp_ref(&x, &v[j - 1], seq) < 0) {
+                v[j] = v[j - 1];
+                j--;
+            }
+            v[j] = x;
+        }
+        return;
+    }
+    size_t h = n / 2;
+    sort_refs(v, tmp, h, seq);
+    sort_refs(v + h, tmp, n - h, seq);
+    if (cmp_ref(&v[h - 1], &v[h], seq) <= 0) return;
+    memcpy(tmp, v, h * sizeof *v);
+    size_t i = 0, j = h, k = 0;
+    while (i < h && j < n) v[k++] = cmp_ref(&v[j], &tmp[i], seq) < 0 ? v[j++] : tmp[i++];
+    while (i < h) v[k++] = tmp[i++];
+}
+
+int nr_phrases_build(nr_phrases *p, uint32_t vocab_n)
+{
+    if (p->built) return NER_EINVAL;
+    int rc = NER_OK;
+    size_t n = p->nph;
+    nr_phrase_ref *sorted = NULL, *tmp = NULL;
+    uint32_t *parent = NULL, *tok = NULL, *path = NULL, *cnt = NULL;
+    uint32_t *root = NULL, *first = NULL, *etok = NULL, *echild = NULL, *term = NULL,
+             *next = NULL;
+    uint32_t nvalues = n ? p->last_value + 1 : 0;
+    /* counting sort by first id, then each bucket */
+    sorted = malloc((n + 1) * sizeof *sorted);
+    tmp = malloc((n / 2 + 1) * sizeof *tmp);
+    cnt = calloc((size_t)vocab_n + 1, sizeof *cnt);
+    root = malloc(((size_t)vocab_n + 1) * sizeof *root);
+    next = malloc(((size_t)nvalues + 1) * sizeof *next);
+    path = malloc(((size_t)p->maxlen + 1) * sizeof *path);
+    /* nodes: at most one per id, plus the root */
+    parent = malloc((p->nseq + 1) * sizeof *parent);
+    tok = malloc((p->nseq + 1) * sizeof *tok);
+    term = malloc((p->nseq + 1) * sizeof *term);
+    if (!sorted || !tmp || !cnt || !root || !next || !path || !parent || !tok || !term) {
+        rc = NER_ENOMEM;
+        goto out;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t f = p->seq[p->ph[i].off];
+        if (f >= vocab_n) {
+            rc = NER_EINVAL;
+            goto out;
+        }
+        cnt[f + 1]++;
+    }
+    for (size_t t = 0; t < vocab_n; t++) cnt[t + 1] += cnt[t];
+    for (size_t i = 0; i < n; i++) sorted[cnt[p->seq[p->ph[i].off]]++] = p->ph[i];
+    /* cnt[t] is now the end of bucket t */
+    for (size_t t = 0, s = 0; t < vocab_n; t++) {
+        size_t e = cnt[t];
+        if (e - s > 1) sort_refs(sorted + s, tmp, e - s, p->seq);
+        s = e;
+    }
+    free(cnt);
+    cnt = NULL;
+    /* one pass: create nodes in preorder */
+    for (size_t v = 0; v < nvalues; v++) next[v] = NR_NONE;
+    for (size_t t = 0; t < vocab_n; t++) root[t] = NR_NONE;
+    uint32_t nnodes = 1;
+    term[0] = NR_NONE;
+    parent[0] = NR_NONE;
+    tok[0] = NR_NONE;
+    const uint32_t *prev = NULL;
+    uint32_t prevlen = 0, last_value = NR_NONE;
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t *s = p->seq + sorted[i].off;
+        uint32_t len = sorted[i].len, c = 0;
+        while (c < len && c < prevlen && s[c] == prev[c]) c++;
+        for (uint32_t d = c; d < len; d++) {
+            uint32_t nd = nnodes++;
+            parent[nd] = d ? path[d - 1] : 0;
+            tok[nd] = s[d];
+            term[nd] = NR_NONE;
+            if (d == 0) root[s[d]] = nd;
+            path[d] = nd;
+        }
+        uint32_t node = path[len - 1];
+        uint32_t val = sorted[i].value;
+        if (term[node] == NR_NONE) term[node] = val;
+        else next[last_value] = val; /* equal phrases are adjacent */
+        last_value = val;
+        prev = s;
+        prevlen = len;
+    }
+    /* children of each non-root node, in creation order (= token order) */
+    first = calloc((size_t)nnodes + 1, sizeof *first);
+    size_t nedges = nnodes > 1 ? nnodes - 1 : 0;
+    etok = malloc((nedges + 1) * sizeof *etok);
+    echild = malloc((nedges + 1) * sizeof *echild);
+    if (!first || !etok || !echild) {
+        rc = NER_ENOMEM;
+        goto out;
+    }
+    for (uint32_t nd = 1; nd < nnodes; nd++)
+        if (parent[nd] != 0) first[parent[nd] + 1]++;
+    for (uint32_t nd = 0; nd < nnodes; nd++) first[nd + 1] += first[nd];
+    uint32_t *pos = malloc(((size_t)nnodes + 1) * sizeof *pos);
+    if (!pos) {
+        rc = NER_ENOMEM;
+        goto out;
+    }
+    memcpy(pos, first, ((size_t)nnodes + 1) * sizeof *pos);
+    for (uint32_t nd = 1; nd < nnodes; nd++) {
+        uint32_t pa = parent[nd];
+        if (pa == 0) continue;
+        uint32_t e = pos[pa]++;
+        etok[e] = tok[nd];
+        echild[e] = nd;
+    }
+    free(pos);
+    /* shrink term to the nodes made */
+    uint32_t *t2 = realloc(term, ((size_t)nnodes + 1) * sizeof *t2);
+    if (t2) term = t2;
+    p->root = root;
+    p->nroot = vocab_n;
+    p->first = first;
+    p->etok = etok;
+    p->echild = echild;
+    p->term = term;
+    p->next = next;
+    p->nnodes = nnodes;
+    p->nvalues = nvalues;
+    root = first = etok = echild = term = next = NULL;
+    p->built = 1;
+    free_collected(p);
+out:
+    free(sorted);
+    free(tmp);
+    free(cnt);
+    free(path);
+    free(parent);
+    free(tok);
+    free(root);
+    free(first);
+    free(etok);
+    free(echild);
+    free(term);
+    free(next);
+    return rc;
+}
+
+static inline uint32_t child_of(const nr_phrases *p, uint32_t node, uint32_t t)
+{
+    uint32_t lo = p->first[node], hi = p->first[node + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        uint32_t x = p->etok[mid];
+        if (x < t) lo = mid + 1;
+        else if (x > t) hi = mid;
+        else return p->echild[mid];
+    }
+    return NR_NONE;
 }
 
 int nr_phrases_match(const nr_phrases *p, const uint32_t *ids, size_t n,
                      nr_phrase_cb cb, void *user)
 {
-    if (!p->nnodes) return 0;
+    if (!p->built) return p->nph ? NER_EINVAL : 0;
+    if (p->nnodes <= 1) return 0;
     for (size_t i = 0; i < n; i++) {
-        uint32_t node = 0;
-        for (size_t j = i; j < n && ids[j] != NR_NONE; j++) {
-            node = edge_find(p, node, ids[j]);
-            if (node == NR_NONE) break;
+        uint32_t t = ids[i];
+        if (t >= p->nroot) continue; /* NR_NONE too */
+        uint32_t node = p->root[t];
+        size_t j = i;
+        while (node != NR_NONE) {
             for (uint32_t v = p->term[node]; v != NR_NONE; v = p->next[v]) {
                 int r = cb(user, i, j + 1, v);
                 if (r) return r;
             }
+            if (++j >= n || ids[j] == NR_NONE) break;
+            node = child_of(p, node, ids[j]);
         }
     }
     return 0;
@@ -165,7 +279,8 @@ int nr_phrases_match(const nr_phrases *p, const uint32_t *ids, size_t n,
 
 size_t nr_phrases_bytes(const nr_phrases *p)
 {
-    return (p->keys ? (p->mask + 1) * (sizeof *p->keys + sizeof *p->child) : 0) +
-           (size_t)p->capnodes * sizeof *p->term +
-           (size_t)p->capvalues * sizeof *p->next;
+    size_t nn = p->nnodes;
+    return p->capseq * sizeof *p->seq + p->capph * sizeof *p->ph +
+           p->nroot * sizeof *p->root + (p->built ? (nn + 1) * 4 * 2 + nn * 4 * 2 : 0) +
+           (size_t)p->nvalues * sizeof *p->next;
 }

@@ -254,6 +254,10 @@ int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
                    char *errbuf, size_t errlen)
 {
     if (!rs || !obj) return NER_EINVAL;
+    if (rs->finished) {
+        errf(errbuf, errlen, "patterns cannot be added once the set is built");
+        return NER_EINVAL;
+    }
     if (!json_is_object(obj)) {
         errf(errbuf, errlen, "a pattern must be a JSON object with \"label\" and "
              "\"pattern\" (or \"regex\")");
@@ -337,7 +341,6 @@ int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
     if (rc == NER_ENOMEM) goto oom;
     if (rc != NER_OK) return rc;
     rs->pats[rs->npats++] = pi;
-    rs->finished = 0;
     return NER_OK;
 oom:
     errf(errbuf, errlen, "out of memory");
@@ -351,6 +354,20 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
     if (!rs || (!text && len)) return NER_EINVAL;
     if (!source) source = "patterns";
     size_t line = 0, i = 0;
+    if (rs->finished) {
+        errf(errbuf, errlen, "patterns cannot be added once the set is built");
+        return NER_EINVAL;
+    }
+    /* room for what the text probably holds: one pattern a line, two
+     * tokens a phrase (a hint: a failure here is not an error) */
+    size_t lines = 0;
+    for (const char *q = text; q && (q = memchr(q, '\n', len - (size_t)(q - text))); q++)
+        lines++;
+    if (lines > 1024) {
+        (void)nr_vocab_reserve(&rs->vocab, lines);
+        (void)nr_phrases_reserve(&rs->phrases, lines, 2 * lines);
+        (void)GROW(rs->pats, rs->cappats, rs->npats + lines + 1);
+    }
     /* a UTF-8 byte order mark at the very start is skipped */
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) i = 3;
     while (i < len) {
@@ -382,8 +399,9 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
 
 int nr_ruleset_finish(nr_ruleset *rs)
 {
-    if (!rs) return NER_EINVAL;
-    int rc = nr_tokpats_finish(&rs->tokpats);
+    if (!rs || rs->finished) return NER_EINVAL;
+    int rc = nr_phrases_build(&rs->phrases, rs->vocab.n);
+    if (rc == NER_OK) rc = nr_tokpats_finish(&rs->tokpats);
     if (rc != NER_OK) return rc;
     const char **lp = realloc(rs->label_ptrs, (rs->labels.n + 1) * sizeof *lp);
     if (!lp) return NER_ENOMEM;
@@ -693,7 +711,7 @@ int nr_ruleset_match(const nr_ruleset *rs, const char *text, size_t len,
     if (ntok && rs->npats) {
         nr_tokview tv;
         rc = fill_view(rs, text, starts, ends, ntok, s, &tv);
-        if (rc == NER_OK && rs->phrases.nnodes) {
+        if (rc == NER_OK && rs->phrases.nnodes > 1) {
             const uint32_t *ids = rs->phrase_attr == NR_ATTR_ORTH ? tv.orth
                                 : rs->phrase_attr == NR_ATTR_LOWER ? tv.lower : tv.shape;
             rc = nr_phrases_match(&rs->phrases, ids, ntok, match_cb, s);

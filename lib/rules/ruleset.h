@@ -79,8 +79,8 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
                          const char *source, const nt_rules *tok,
                          char *errbuf, size_t errlen);
 
-/* Builds the indexes; call after the last add and before matching.  Adding
- * after it is allowed (call it again). */
+/* Builds the trie and the indexes; call once, after the last add and
+ * before matching.  Adding after it is NER_EINVAL. */
 int nr_ruleset_finish(nr_ruleset *rs);
 
 size_t nr_ruleset_count(const nr_ruleset *rs);

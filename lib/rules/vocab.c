@@ -94,6 +94,26 @@ static int grow_slots(nr_vocab *v)
     return NER_OK;
 }
 
+int nr_vocab_reserve(nr_vocab *v, size_t n)
+{
+    size_t want = (size_t)v->n + n;
+    if (want >= UINT32_MAX - 2) return NER_ETOOBIG;
+    while (!v->slots || want * 2 > v->mask + 1) {
+        int rc = grow_slots(v);
+        if (rc != NER_OK) return rc;
+    }
+    if (want > v->cap) {
+        size_t *no = realloc(v->offs, want * sizeof *no);
+        if (!no) return NER_ENOMEM;
+        v->offs = no;
+        uint32_t *nl = realloc(v->lens, want * sizeof *nl);
+        if (!nl) return NER_ENOMEM;
+        v->lens = nl;
+        v->cap = (uint32_t)want;
+    }
+    return NER_OK;
+}
+
 int nr_vocab_add(nr_vocab *v, const char *s, size_t len, uint32_t *id)
 {
     uint64_t h = nr_hash_bytes(s, len);

@@ -34,6 +34,9 @@ typedef struct nr_vocab {
 void nr_vocab_init(nr_vocab *v);
 void nr_vocab_free(nr_vocab *v);
 
+/* Room for about n more strings (a hint).  NER_OK or NER_ENOMEM. */
+int nr_vocab_reserve(nr_vocab *v, size_t n);
+
 /* The id of s[0..len), adding it when new.  NER_OK or NER_ENOMEM;
  * NER_ETOOBIG for a string over 4 GiB or more than 2^32 - 2 strings. */
 int nr_vocab_add(nr_vocab *v, const char *s, size_t len, uint32_t *id);

@@ -1,6 +1,7 @@
 // The public headers compile as C++ (and link from C++).
 #include <ner/ner.h>
 #include <ner/ner_component.h>
+#include <ner/ner_train.h>
 #include <cstring>
 
 int main()

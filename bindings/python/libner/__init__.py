@@ -22,9 +22,11 @@ from ._lib import VERSION as __version__
 from .doc import Doc, Span, Token
 from .errors import Error
 from .pipeline import Pipeline, blank, has_factory, load
+from .train import convert, evaluate, init_config, train
 from . import errors
 
 library_path = _LIBRARY_PATH
 
-__all__ = ["Doc", "Error", "Pipeline", "Span", "Token", "blank", "errors",
-           "has_factory", "load", "library_path", "__version__"]
+__all__ = ["Doc", "Error", "Pipeline", "Span", "Token", "blank", "convert",
+           "errors", "evaluate", "has_factory", "init_config", "load",
+           "library_path", "train", "__version__"]
