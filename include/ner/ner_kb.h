@@ -47,8 +47,9 @@ typedef struct ner_linker ner_linker;               /* a KB plus weights */
 #define NER_KB_MATCH_NONE  (-1) /* no candidate */
 #define NER_KB_MATCH_EXACT 0    /* byte for byte */
 #define NER_KB_MATCH_FOLD  1    /* after Unicode case folding */
-#define NER_KB_MATCH_NORM  2    /* after NFKD, case folding, accents and
-                                   punctuation removed */
+#define NER_KB_MATCH_NORM  2    /* after NFKD and case folding, with only
+                                   letters and digits kept: accents, white
+                                   space and punctuation removed */
 
 /* ---------------------------------------------------------------- build */
 
@@ -162,10 +163,14 @@ NER_API void ner_linker_free(ner_linker *lk);
  * "kb").  *json_out is freed with ner_string_free. */
 NER_API int ner_linker_config(const ner_linker *lk, char **json_out);
 
-/* Links every entity of doc, as the entity_linker component does: kb_id
- * (NULL for NIL) and kb_score (the linking score of the chosen entity, or
- * for NIL one minus the best candidate's score, 1 without candidates).
- * Thread-safe on a shared linker; doc belongs to the calling thread. */
+/* Links every entity of doc, as the entity_linker component does.  Each
+ * candidate j of an entity gets z_j = weights . features_j and the
+ * probability P_j = exp(z_j) / (1 + sum_i exp(z_i)) against the other
+ * candidates and NIL.  The best candidate is linked when its P reaches the
+ * threshold: kb_id is its id and kb_score its P.  Otherwise the entity is
+ * NIL: kb_id NULL and kb_score one minus the best P (1 without candidates).
+ * The entity's own score is left alone.  Thread-safe on a shared linker;
+ * doc belongs to the calling thread. */
 NER_API int ner_linker_link(const ner_linker *lk, ner_doc *doc);
 
 /* Links one mention of a tokenized doc given by code-point offsets
@@ -195,6 +200,14 @@ typedef struct ner_linker_fit_params {
 
 #define NER_LINKER_FIT_NO_PROFILES  0x1u /* keep the KB's profiles as they are */
 #define NER_LINKER_FIT_NO_THRESHOLD 0x2u /* keep the configured threshold */
+/* The KB's priors were counted from these very mentions (an alias table
+ * made from the training data, as AIDA's is).  Each mention then sees the
+ * priors it would have had without itself: an alias met once disappears
+ * (the lookup goes on to the folded and normalised keys of the other
+ * aliases), and count(alias, entity) loses the mention's own count.  Without this the
+ * prior looks far better on the training data than on new text, and the
+ * fit leans on it too much. */
+#define NER_LINKER_FIT_LOO_PRIORS   0x4u
 
 NER_API int ner_linker_fit_params_init(ner_linker_fit_params *p, size_t size);
 
@@ -205,9 +218,12 @@ NER_API int ner_linker_fit_params_init(ner_linker_fit_params *p, size_t size);
  * "kb_id"} are accepted too).
  * It learns a context profile for every entity of the KB that has
  * mentions (the words around them), then the weights of the linker's score
- * by logistic regression over the candidates of every mention (the
- * features of a document use profiles learned from the other folds), then
- * the NIL threshold that handles the most mentions right.  Writes
+ * by a conditional logit over the candidates of every mention and NIL (the
+ * features of a document use profiles learned from the other folds; the
+ * weights start from, and an L2 penalty pulls them towards, the settings in
+ * effect, so a feature the data never shows keeps its weight), then the
+ * NIL threshold that handles the most mentions right (a link to the gold
+ * entity, or NIL for a mention whose entity is not in the KB).  Writes
  * output_dir (NULL: kb_dir itself): kb.sqlite with the profiles and
  * linker.json with the settings.  config_json gives the settings that are
  * not fitted (window, max_level, type_map, ...; NULL: defaults).  On
@@ -237,7 +253,9 @@ NER_API int ner_linker_eval_params_init(ner_linker_eval_params *p, size_t size);
  *   linkable), "in_kb_accuracy" (correct / gold_in_candidates),
  *   "predicted_nil", "nil_correct" (predicted and gold NIL), "nil_precision",
  *   "nil_recall", "overall_accuracy" (right links and right NILs / mentions),
- *   "levels" (mentions per candidate level), "seconds".
+ *   "levels" (mentions per candidate level), "gold_outside_kb" (gold id not
+ *   in the KB), "nil_kb_precision" (predicted NIL with a gold NIL or a gold
+ *   id outside the KB, over predicted NIL), "docs", "seconds".
  * Thread-safe on a shared linker. */
 NER_API int ner_linker_evaluate(const ner_linker *lk, const char *data_path,
                                 const ner_linker_eval_params *p,

@@ -102,13 +102,18 @@ NER_API int ner_train_config_default(char **json_out);
 
 typedef struct ner_eval_params {
     uint32_t size;         /* sizeof(ner_eval_params), set by _init */
-    uint32_t flags;        /* none defined yet: 0 */
+    uint32_t flags;        /* NER_EVAL_* */
     uint32_t n_threads;    /* threads for processing; 0 or 1: calling thread */
     uint32_t format;       /* NER_FORMAT_* of the data file */
     uint32_t max_examples; /* examples kept per error category; default 5 */
     ner_log_fn log;        /* warnings; NULL: dropped */
     void *log_user;
 } ner_eval_params;
+
+/* Score only the predicted entities whose label occurs in the gold data
+ * (e.g. a pipeline with DATE and MONEY rules on a PER/ORG/LOC/MISC corpus);
+ * the others are counted in "ignored_pred". */
+#define NER_EVAL_GOLD_LABELS 0x1u
 
 NER_API int ner_eval_params_init(ner_eval_params *p, size_t size);
 
@@ -121,7 +126,7 @@ NER_API int ner_eval_params_init(ner_eval_params *p, size_t size);
  *    "error_examples": {category: [{"doc", "line", "gold": {"start","end",
  *        "label","text"} or null, "pred": {...} or null, "context"}]},
  *    "confusion": {gold label: {predicted label: n}}  ("O": none),
- *    "docs", "tokens", "format", "seconds"}
+ *    "docs", "tokens", "format", "seconds", "ignored_pred"}
  * Thread-safe on a shared pipeline.  Borrows pl and data_path. */
 NER_API int ner_evaluate(const ner_pipeline *pl, const char *data_path,
                          const ner_eval_params *p, char **json_out,

@@ -59,8 +59,8 @@ void nc_agg_softmax(float *x, size_t rows, size_t cols)
         float *row = x + r * cols;
         float mx = row[0];
         for (size_t j = 1; j < cols; j++)
-            if (row[j] > mx || isnan(row[j]))
-                mx = isnan(mx) ? mx : row[j];
+            if (row[j] > mx)
+                mx = row[j];
         for (size_t j = 0; j < cols; j++)
             row[j] = expf(row[j] - mx);
         float s = nc_agg_pairwise_sum(row, cols);
@@ -373,11 +373,12 @@ int nc_agg_merge_windows(nc_agg_vec *v)
 {
     if (!v || v->n == 0)
         return NER_OK;
-    nc_agg_entity *tmp = malloc(v->n * sizeof *tmp);
+    /* tmp is the sort's scratch, then the output (an empty first entity is
+     * kept twice, as in transformers: n + 1 slots) */
+    nc_agg_entity *tmp = malloc((v->n + 1) * sizeof *tmp);
     if (!tmp)
         return NER_ENOMEM;
     sort_by_start(v->e, tmp, v->n);
-    free(tmp);
     size_t w = 0;
     nc_agg_entity prev = v->e[0];
     for (size_t i = 0; i < v->n; i++) {
@@ -387,11 +388,19 @@ int nc_agg_merge_windows(nc_agg_vec *v)
             if (cur > pl || (cur == pl && e->score > prev.score))
                 prev = *e;
         } else {
-            v->e[w++] = prev;
+            tmp[w++] = prev;
             prev = *e;
         }
     }
-    v->e[w++] = prev;
+    tmp[w++] = prev;
+    if (w > v->cap) {
+        free(v->e);
+        v->e = tmp;
+        v->cap = v->n + 1;
+    } else {
+        memcpy(v->e, tmp, w * sizeof *tmp);
+        free(tmp);
+    }
     v->n = w;
     return NER_OK;
 }

@@ -7,7 +7,10 @@
 
 extern const ner_component_vtable nc_tokenizer_vtable;
 extern const ner_component_vtable nc_tagger_vtable;
+extern const ner_component_vtable nc_wordpiece_vtable;
+extern const ner_component_vtable nc_bert_tagger_vtable;
 extern const ner_component_vtable nc_entity_ruler_vtable;
+extern const ner_component_vtable nc_entity_linker_vtable;
 
 /* Registers every built-in factory; called once by the registry. */
 void nc_register_builtins(void);

@@ -2,12 +2,14 @@
  * knowledge base (lib/kb), writing kb_id and kb_score on the span.
  *
  * For each entity: the candidates of its text (exact alias, then case
- * folded, then normalised: "max_level"), then for each candidate the score
- * 1 / (1 + exp(-w . f)) over the features of entity_linker.h (log prior,
- * label/type agreement, cosine of the context window with the entity's
- * learned profile and with its description, the match level, ...).  The
- * best candidate wins if its score reaches "threshold"; otherwise, or with
- * no candidate, the entity is NIL (kb_id NULL), never a guess.
+ * folded, then normalised: "max_level"), then for each candidate j a
+ * linear score z_j = w . f_j over the features of entity_linker.h (log
+ * prior, label/type agreement, cosine of the context window with the
+ * entity's learned profile and with its description, the match level,
+ * ...), and its probability P(j) = exp(z_j) / (1 + sum_i exp(z_i)) against
+ * the other candidates and NIL (whose z is 0).  The best candidate wins if
+ * P reaches "threshold"; otherwise, or with no candidate, the entity is NIL
+ * (kb_id NULL), never a guess.
  *
  * Config keys: see ner_linker_load in include/ner/ner_kb.h.  The KB comes
  * from dir/kb.sqlite when the component has a folder holding one (what
@@ -414,6 +416,7 @@ void nel_scratch_free(nel_scratch *sc)
     nk_cands_free(&sc->cands);
     nk_bow_free(&sc->raw);
     nk_bow_free(&sc->q);
+    free(sc->z);
 }
 
 int nel_context_raw(uint32_t window, const ner_doc *doc, size_t ts, size_t te,
@@ -530,16 +533,27 @@ void nel_features(const ner_linker *lk, const nk_cands *c, size_t i,
     f[NEL_F_AMBIGUITY] = log((double)c->n);
 }
 
-double nel_score(const double *w, const double *f)
+double nel_z(const double *w, const double *f)
 {
     double z = 0;
     for (int k = 0; k < NEL_NF; k++)
         z += w[k] * f[k];
-    if (z > 40)
-        z = 40;
-    if (z < -40)
-        z = -40;
-    return 1.0 / (1.0 + exp(-z));
+    return z > 40 ? 40 : z < -40 ? -40 : z;
+}
+
+double nel_probs(const double *z, size_t n, double *p)
+{
+    double m = 0;
+    for (size_t i = 0; i < n; i++)
+        m = z[i] > m ? z[i] : m;
+    double nil = exp(-m), sum = nil;
+    for (size_t i = 0; i < n; i++) {
+        p[i] = exp(z[i] - m);
+        sum += p[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        p[i] /= sum;
+    return nil / sum;
 }
 
 int nel_link_one(const ner_linker *lk, const ner_doc *doc, size_t ts,
@@ -558,6 +572,13 @@ int nel_link_one(const ner_linker *lk, const ner_doc *doc, size_t ts,
     if ((rc = nel_context_raw(lk->window, doc, ts, te, &sc->raw)) != NER_OK ||
         (rc = nel_weigh(&sc->raw, idf, nidf, &sc->q, &sc->qnorm)) != NER_OK)
         return rc;
+    if (sc->zcap < sc->cands.n) {
+        double *z = realloc(sc->z, sc->cands.n * sizeof *z);
+        if (!z)
+            return NER_ENOMEM;
+        sc->z = z;
+        sc->zcap = sc->cands.n;
+    }
     double f[NEL_NF], bs = -1;
     long bi = -1;
     for (size_t i = 0; i < sc->cands.n; i++) {
@@ -565,9 +586,12 @@ int nel_link_one(const ner_linker *lk, const ner_doc *doc, size_t ts,
         nel_features(lk, &sc->cands, i, label, &sc->q, sc->qnorm,
                      x->npvec ? sc->cands.terms.v + x->pvec : NULL, x->npvec,
                      idf, nidf, f);
-        double s = nel_score(lk->w, f);
-        if (s > bs) {   /* ties keep the earlier: higher prior */
-            bs = s;
+        sc->z[i] = nel_z(lk->w, f);
+    }
+    nel_probs(sc->z, sc->cands.n, sc->z);
+    for (size_t i = 0; i < sc->cands.n; i++) {
+        if (sc->z[i] > bs) {    /* ties keep the earlier: higher prior */
+            bs = sc->z[i];
             bi = (long)i;
         }
     }
@@ -637,14 +661,20 @@ static int el_init(void **state, const char *config_json, const char *dir,
         return NER_EINVAL;
     }
     *state = NULL;
+    /* The folder's own KB (what save wrote) wins over the config's "kb";
+     * a folder without one is the KB folder itself when the config names
+     * none (ner_builder_add with params.dir = a KB folder), so that a
+     * missing KB is reported there. */
     const char *kb_dir = NULL;
-    char *own = NULL;
     if (dir) {
-        own = nk_path_join(dir, NK_FILE);
+        char *own = nk_path_join(dir, NK_FILE);
         if (!own)
             return NER_ENOMEM;
-        if (is_file(own))
-            kb_dir = dir;   /* the pipeline folder's own copy wins */
+        json_t *cfg = json_loads(config_json ? config_json : "{}", 0, NULL);
+        int named = json_is_string(json_object_get(cfg, "kb"));
+        json_decref(cfg);
+        if (is_file(own) || !named)
+            kb_dir = dir;
         free(own);
     }
     ner_linker *lk = NULL;
@@ -668,7 +698,7 @@ static int same_file(const char *a, const char *b)
            x.st_ino == y.st_ino;
 }
 
-static int copy_into(const char *src, const char *dst, char *errbuf, size_t errlen)
+int nel_copy_file(const char *src, const char *dst, char *errbuf, size_t errlen)
 {
     size_t n = strlen(dst);
     char *tmp = malloc(n + 5);
@@ -743,9 +773,6 @@ static int write_json(const char *path, json_t *j, char *errbuf, size_t errlen)
     return rc;
 }
 
-/* Writes dir/linker.json with the settings (plus extra keys, may be NULL). */
-int nel_write_settings(const ner_linker *lk, const char *dir, json_t *extra,
-                       char *errbuf, size_t errlen);
 int nel_write_settings(const ner_linker *lk, const char *dir, json_t *extra,
                        char *errbuf, size_t errlen)
 {
@@ -773,7 +800,7 @@ static int el_save(const void *state, const char *dir, char *errbuf, size_t errl
         return NER_ENOMEM;
     int rc = NER_OK;
     if (!same_file(lk->kb_file, dst))
-        rc = copy_into(lk->kb_file, dst, errbuf, errlen);
+        rc = nel_copy_file(lk->kb_file, dst, errbuf, errlen);
     free(dst);
     if (rc == NER_OK)
         rc = nel_write_settings(lk, dir, NULL, errbuf, errlen);
@@ -848,6 +875,18 @@ static void touched_tokens(const ner_doc *doc, size_t bs, size_t be, size_t *ts,
     *te = i;
 }
 
+int nel_mention_tokens(const ner_doc *doc, size_t sc, size_t ec, size_t *bs,
+                       size_t *be, size_t *ts, size_t *te)
+{
+    if (sc > ec || ner_doc_char_to_byte(doc, sc, bs) != NER_OK ||
+        ner_doc_char_to_byte(doc, ec, be) != NER_OK)
+        return NER_ERANGE;
+    if (sc == ec ||
+        ner_doc_align_chars(doc, sc, ec, NER_ALIGN_EXPAND, ts, te) != NER_OK)
+        touched_tokens(doc, *bs, *be, ts, te);
+    return NER_OK;
+}
+
 NER_API int ner_linker_link_mention(const ner_linker *lk, const ner_doc *doc,
                                     size_t start_char, size_t end_char,
                                     const char *label, char **kb_id,
@@ -857,15 +896,9 @@ NER_API int ner_linker_link_mention(const ner_linker *lk, const ner_doc *doc,
         return NER_EINVAL;
     *kb_id = NULL;
     *kb_score = 0.0;
-    size_t bs, be;
-    if (start_char > end_char ||
-        ner_doc_char_to_byte(doc, start_char, &bs) != NER_OK ||
-        ner_doc_char_to_byte(doc, end_char, &be) != NER_OK)
+    size_t bs, be, ts, te;
+    if (nel_mention_tokens(doc, start_char, end_char, &bs, &be, &ts, &te) != NER_OK)
         return NER_ERANGE;
-    size_t ts, te;
-    if (ner_doc_align_chars(doc, start_char, end_char, NER_ALIGN_EXPAND, &ts, &te)
-        != NER_OK)
-        touched_tokens(doc, bs, be, &ts, &te);
     size_t len;
     const char *text = ner_doc_text(doc, &len);
     nel_scratch sc;

@@ -10,8 +10,10 @@
 #include "ner/ner_component.h"
 #include "ner/ner_kb.h"
 
-/* Features of one (mention, candidate) pair; the score is
- * 1 / (1 + exp(-sum w[k] * f[k])). */
+/* Features of one (mention, candidate) pair.  Candidate j of a mention
+ * gets z_j = sum w[k] * f_j[k]; NIL is one more choice with z = 0; the
+ * score of j is P(j) = exp(z_j) / (1 + sum_i exp(z_i)), a conditional logit
+ * (softmax) over the candidates and NIL. */
 enum {
     NEL_F_BIAS,          /* 1 */
     NEL_F_PRIOR,         /* log P(entity | alias), floored at 1e-4 */
@@ -60,12 +62,19 @@ json_t *nel_settings_json(const ner_linker *lk);
 int nel_settings_apply(ner_linker *lk, json_t *cfg, int allow_kb,
                        const char *what, char *errbuf, size_t errlen);
 
+/* Writes dir/linker.json: the settings, plus the keys of extra (may be
+ * NULL), through a temporary file. */
+int nel_write_settings(const ner_linker *lk, const char *dir, json_t *extra,
+                       char *errbuf, size_t errlen);
+
 /* Per-call scratch memory. */
 typedef struct nel_scratch {
     nk_cands cands;
     nk_bow raw;              /* context term counts */
     nk_bow q;                /* weighted context */
     double qnorm;
+    double *z;               /* per candidate */
+    size_t zcap;
 } nel_scratch;
 
 void nel_scratch_init(nel_scratch *sc);
@@ -89,15 +98,27 @@ void nel_features(const ner_linker *lk, const nk_cands *c, size_t i,
                   const char *label, const nk_bow *q, double qnorm,
                   const nk_term *pvec, size_t npvec, const nk_term *idf,
                   size_t nidf, double f[NEL_NF]);
-double nel_score(const double *w, const double *f);
+/* w . f, clipped to [-40, 40]. */
+double nel_z(const double *w, const double *f);
+/* P(j) of z[0..n) into p (may alias z); returns P(NIL). */
+double nel_probs(const double *z, size_t n, double *p);
 
 /* Links one mention: text mtext[0..mlen), tokens [ts, te) of doc for the
  * context.  *best is the chosen candidate in sc->cands, or -1 for NIL;
  * *score the kb_score as documented in ner_kb.h; *top the best
- * candidate's score (0 without candidates). */
+ * candidate's P (0 without candidates). */
 int nel_link_one(const ner_linker *lk, const ner_doc *doc, size_t ts,
                  size_t te, const char *mtext, size_t mlen, const char *label,
                  nel_scratch *sc, long *best, double *score, double *top);
+
+/* Byte offsets of code points [sc, ec) of doc and the tokens the range
+ * touches (an empty or blank range: an empty token range where it sits).
+ * NER_ERANGE outside the text. */
+int nel_mention_tokens(const ner_doc *doc, size_t sc, size_t ec, size_t *bs,
+                       size_t *be, size_t *ts, size_t *te);
+
+/* Copies (or hard-links) the file src to dst through dst + ".tmp". */
+int nel_copy_file(const char *src, const char *dst, char *errbuf, size_t errlen);
 
 /* A tokenizer-only pipeline: the tokenizer of model_dir, or the built-in
  * English one when model_dir is NULL. */

@@ -6,6 +6,10 @@
  *               mapped read-only and validated in full at load
  *   meta.json   optional: labels, feature options, training figures; kept
  *               and written back by save, never needed to predict
+ *   gazetteers/ optional: the external name lists the model was trained
+ *               with (meta.json "gazetteers"[].file), as text; their
+ *               phrases are in model.bin, so these are only kept and
+ *               written back by save, for the record
  * Config (every key optional):
  *   {"overwrite": false}  true: the tagger's entities replace overlapping
  *                         ones already on the doc; false (default): an
@@ -25,8 +29,11 @@
 #include <jansson.h>
 
 #include "components/builtins.h"
+#include "core/fileio.h"
 #include "ner/ner_component.h"
 #include "tagger/tagger.h"
+
+#define MAX_GAZ_FILES 16
 
 typedef struct tagger_state {
     ntg_model *model;
@@ -34,6 +41,11 @@ typedef struct tagger_state {
     size_t meta_len;
     int overwrite;
     double min_score;
+    /* gazetteers/ files named by meta.json, as read */
+    char *gz_name[MAX_GAZ_FILES];
+    char *gz_data[MAX_GAZ_FILES];
+    size_t gz_len[MAX_GAZ_FILES];
+    size_t n_gz;
 } tagger_state;
 
 static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
@@ -70,6 +82,10 @@ static void tagger_free(void *state)
         return;
     ntg_model_free(s->model);
     free(s->meta);
+    for (size_t i = 0; i < s->n_gz; i++) {
+        free(s->gz_name[i]);
+        free(s->gz_data[i]);
+    }
     free(s);
 }
 
@@ -106,6 +122,67 @@ static char *slurp(const char *path, size_t *len)
     buf[n] = '\0';
     *len = n;
     return buf;
+}
+
+/* "gazetteers/NAME" with NAME of [A-Za-z0-9._-], not starting with '.' */
+static int gaz_name_ok(const char *f)
+{
+    static const char pre[] = "gazetteers/";
+    size_t pl = sizeof pre - 1, n = strlen(f);
+    if (n <= pl || n > 200 || memcmp(f, pre, pl) != 0 || f[pl] == '.')
+        return 0;
+    for (size_t i = pl; i < n; i++) {
+        char c = f[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* Reads the name lists meta.json names; a missing or bad one is skipped
+ * (they are never needed to predict).  NER_OK or NER_ENOMEM. */
+static int load_gaz_files(tagger_state *s, const char *dir)
+{
+    json_t *meta = json_loadb(s->meta, s->meta_len, 0, NULL);
+    json_t *arr = meta ? json_object_get(meta, "gazetteers") : NULL;
+    int rc = NER_OK;
+    size_t i;
+    json_t *e;
+    if (json_is_array(arr)) {
+        json_array_foreach(arr, i, e) {
+            const char *f = json_string_value(json_object_get(e, "file"));
+            if (!f || !gaz_name_ok(f) || s->n_gz == MAX_GAZ_FILES)
+                continue;
+            int dup = 0;
+            for (size_t k = 0; k < s->n_gz && !dup; k++)
+                dup = strcmp(s->gz_name[k], f) == 0;
+            if (dup)
+                continue;
+            char *path = join(dir, f);
+            if (!path) {
+                rc = NER_ENOMEM;
+                break;
+            }
+            size_t len = 0;
+            char *data = slurp(path, &len);
+            free(path);
+            if (!data)
+                continue;
+            char *name = strdup(f);
+            if (!name) {
+                free(data);
+                rc = NER_ENOMEM;
+                break;
+            }
+            s->gz_name[s->n_gz] = name;
+            s->gz_data[s->n_gz] = data;
+            s->gz_len[s->n_gz] = len;
+            s->n_gz++;
+        }
+    }
+    json_decref(meta);
+    return rc;
 }
 
 static int tagger_init(void **state, const char *config_json, const char *dir,
@@ -163,6 +240,8 @@ static int tagger_init(void **state, const char *config_json, const char *dir,
     }
     s->meta = slurp(path, &s->meta_len);
     free(path);
+    if (s->meta)
+        rc = load_gaz_files(s, dir);
 done:
     json_decref(cfg);
     if (rc != NER_OK) {
@@ -294,6 +373,20 @@ static int tagger_save(const void *state, const char *dir, char *errbuf,
         rc = NER_EIO;
     }
     free(path);
+    if (rc == NER_OK && s->n_gz) {
+        path = join(dir, "gazetteers");
+        if (!path)
+            return NER_ENOMEM;
+        rc = nc_mkdir_p(path, errbuf, errlen);
+        free(path);
+    }
+    for (size_t i = 0; rc == NER_OK && i < s->n_gz; i++) {
+        path = join(dir, s->gz_name[i]);
+        if (!path)
+            return NER_ENOMEM;
+        rc = nc_write_file(path, s->gz_data[i], s->gz_len[i], errbuf, errlen);
+        free(path);
+    }
     return rc;
 }
 

@@ -50,9 +50,8 @@
 
 /* Level-1 key: NFC + Unicode full case folding ("CHINA" -> "china").
  * Level-2 key: NFKD + case folding, combining marks stripped, letters and
- * digits kept, dashes, '_', '/' and white space read as one space,
- * every other punctuation mark and symbol dropped, spaces collapsed and
- * trimmed ("São-Paulo!" -> "sao paulo", "U.S." -> "us").
+ * digits kept, white space, punctuation and symbols dropped ("São-Paulo!"
+ * -> "saopaulo", "U.S." -> "us", "P. Simmons" -> "psimmons").
  * *out is malloc'd, NUL-terminated, *outlen its length (may be NULL).
  * NER_EUTF8 for invalid UTF-8, NER_ENOMEM. */
 int nk_fold(const char *s, size_t n, char **out, size_t *outlen);
@@ -210,6 +209,12 @@ const char *nk_cand_str(const nk_cands *c, size_t off);
  * Thread-safe.  NER_EFORMAT when the file turns out damaged. */
 int nk_kb_lookup(const nk_kb *kb, const char *s, size_t n, int max_level,
                  size_t max_cands, uint32_t flags, nk_cands *out);
+
+/* The same, from level min_level on, leaving out the alias whose text is
+ * skip[0..skip_len) (NULL: none), as if it were not in the KB. */
+int nk_kb_lookup_ex(const nk_kb *kb, const char *s, size_t n, int min_level,
+                    int max_level, const char *skip, size_t skip_len,
+                    size_t max_cands, uint32_t flags, nk_cands *out);
 
 /* The eid of entity id, 0 with NER_ENOTFOUND when there is none. */
 int nk_kb_find_entity(const nk_kb *kb, const char *id, int64_t *eid);

@@ -27,9 +27,11 @@ int nk_fold(const char *s, size_t n, char **out, size_t *outlen)
     return NER_OK;
 }
 
-/* What a code point of the decomposed, case-folded text becomes in a
- * level-2 key: 1 kept, 0 dropped, 2 a separator. */
-static int norm_class(utf8proc_int32_t cp)
+/* 1 when a code point of the decomposed, case-folded text is kept in a
+ * level-2 key: letters and digits.  White space and punctuation go, so
+ * that "P.Simmons", "P. Simmons" and "p simmons" share a key, as do "U.S."
+ * and "US". */
+static int norm_keep(utf8proc_int32_t cp)
 {
     switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
@@ -37,12 +39,8 @@ static int norm_class(utf8proc_int32_t cp)
     case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
     case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
         return 1;
-    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL:
-    case UTF8PROC_CATEGORY_ZP: case UTF8PROC_CATEGORY_CC:
-    case UTF8PROC_CATEGORY_PD: case UTF8PROC_CATEGORY_PC:
-        return 2;
     default:
-        return cp == '/' ? 2 : 0;
+        return 0;
     }
 }
 
@@ -61,7 +59,6 @@ int nk_norm(const char *s, size_t n, char **out, size_t *outlen)
         return r == UTF8PROC_ERROR_NOMEM ? NER_ENOMEM : NER_EUTF8;
     /* Filter in place: the result is never longer than the input. */
     size_t w = 0;
-    int pending_space = 0;
     for (utf8proc_ssize_t i = 0; i < r;) {
         utf8proc_int32_t cp;
         utf8proc_ssize_t k = utf8proc_iterate(dst + i, r - i, &cp);
@@ -69,15 +66,9 @@ int nk_norm(const char *s, size_t n, char **out, size_t *outlen)
             free(dst);
             return NER_EUTF8;
         }
-        int cls = norm_class(cp);
-        if (cls == 1) {
-            if (pending_space && w > 0)
-                dst[w++] = ' ';
-            pending_space = 0;
+        if (norm_keep(cp)) {
             memmove(dst + w, dst + i, (size_t)k);
             w += (size_t)k;
-        } else if (cls == 2) {
-            pending_space = 1;
         }
         i += k;
     }

@@ -327,7 +327,8 @@ static int cmp_rows(const void *pa, const void *pb, void *ctx)
 
 static void sort_rows(nk_aliases *a)
 {
-    qsort_r(a->v, a->n, sizeof *a->v, cmp_rows, a);
+    if (a->n)
+        qsort_r(a->v, a->n, sizeof *a->v, cmp_rows, a);
 }
 
 static int same_alias(const nk_aliases *a, const nk_alias_row *x,

@@ -365,7 +365,8 @@ int nk_kb_write(const char *path, const nk_entities *e, const nk_aliases *a,
     nk_logf(log, log_user, NER_LOG_INFO, "kb: %llu aliases, %zu candidates "
             "written (%.1f s)", (unsigned long long)aid, a->n, now_s() - t0);
 
-    qsort_r(keys.v, keys.n, sizeof *keys.v, cmp_akey, &keys);
+    if (keys.n)
+        qsort_r(keys.v, keys.n, sizeof *keys.v, cmp_akey, &keys);
     for (size_t i = 0; i < keys.n; i++) {
         const akey_row *k = &keys.v[i];
         if (i > 0 && cmp_akey(k, &keys.v[i - 1], &keys) == 0)

@@ -1,8 +1,8 @@
-/* BERT-family encoder: config.json, weights, the fast forward pass. */
+/* BERT-family encoder: config.json, the weights by their Hugging Face names,
+ * the BF16 copies; the forward pass is in bert_forward.c. */
 #include "nn/bert.h"
 
 #include <cblas.h>
-#include <errno.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdint.h>
@@ -14,12 +14,6 @@
 #include "nn/bert_impl.h"
 #include "nn/kernels.h"
 #include "nn/nn_util.h"
-#include "nn/pool.h"
-
-/* Sequences are run in groups of at most this many tokens (a longer single
- * sequence is one group), so scratch memory stays bounded whatever the
- * batch: about GROUP_TOKENS * (6 hidden + intermediate) floats. */
-#define GROUP_TOKENS 2048
 
 void nn_bert_options_init(nn_bert_options *o)
 {
@@ -363,7 +357,7 @@ static int bind(load_ctx *L, const char *name, int prefixed, size_t d0, size_t d
 static int bind_linear(load_ctx *L, const char *base, size_t out, size_t in, const char *what,
                        nn_linear *lin)
 {
-    char name[200];
+    char name[232];
     int rc;
     snprintf(name, sizeof name, "%s.weight", base);
     if ((rc = bind(L, name, 1, out, in, what, &lin->w)))
@@ -378,7 +372,7 @@ static int bind_linear(load_ctx *L, const char *base, size_t out, size_t in, con
 
 static int bind_norm(load_ctx *L, const char *base, size_t h, const char *what, nn_norm *n)
 {
-    char name[200];
+    char name[232];
     int rc;
     snprintf(name, sizeof name, "%s.weight", base);
     if ((rc = bind(L, name, 1, h, 0, what, &n->g)))
@@ -515,6 +509,52 @@ static int bind_weights(load_ctx *L)
     return bind_linear(L, "classifier", c->num_labels, H, what, &m->cls);
 }
 
+/* ================================================================ BF16 */
+
+static int linear_to_bf16(nn_bert *m, nn_linear *l)
+{
+    l->ld16 = (l->in + 31) / 32 * 32;
+    if (l->out > SIZE_MAX / 2 / l->ld16)
+        return NER_ENOMEM;
+    l->w16 = nn_alloc_aligned(l->out * l->ld16 * sizeof(uint16_t));
+    if (!l->w16)
+        return NER_ENOMEM;
+    if (m->has_bf16)
+        nn_rows_to_bf16_avx512bf16(l->w, l->out, l->in, l->in, l->w16, l->ld16);
+    else
+        nn_rows_to_bf16(l->w, l->out, l->in, l->in, l->w16, l->ld16);
+    /* the F32 weights are not read again (but by the reference path): let
+     * their pages go when they are the file's */
+    nn_st_tensor t;
+    memset(&t, 0, sizeof t);
+    t.data = (const uint8_t *)(const void *)l->w;
+    t.nbytes = l->out * l->in * sizeof(float);
+    nn_st_release(m->st, &t);
+    return NER_OK;
+}
+
+/* the encoder's matrices as bf16 (embeddings, norms, biases, the
+ * classifier and attention stay float32) */
+static int to_bf16(nn_bert *m, char *errbuf, size_t errlen)
+{
+    for (size_t i = 0; i < m->cfg.layers; i++) {
+        nn_layer *y = &m->layer[i];
+        nn_linear *ls[6] = {&y->q, &y->k, &y->v, &y->o, &y->ff1, &y->ff2};
+        for (int j = 0; j < 6; j++)
+            if (linear_to_bf16(m, ls[j])) {
+                nn_errf(errbuf, errlen, "%s: out of memory converting the weights to bf16",
+                        m->dir);
+                return NER_ENOMEM;
+            }
+    }
+    return NER_OK;
+}
+
+int nn_bert_precision(const nn_bert *m)
+{
+    return m->precision;
+}
+
 /* ================================================================ load */
 
 void nn_bert_free(nn_bert *m)
@@ -528,6 +568,16 @@ void nn_bert_free(nn_bert *m)
     for (size_t i = 0; i < m->nowned; i++)
         free(m->owned[i]);
     free(m->owned);
+    if (m->layer)
+        for (size_t i = 0; i < m->cfg.layers; i++) {
+            nn_layer *y = &m->layer[i];
+            free(y->q.w16);
+            free(y->k.w16);
+            free(y->v.w16);
+            free(y->o.w16);
+            free(y->ff1.w16);
+            free(y->ff2.w16);
+        }
     free(m->layer);
     nn_st_close(m->st);
     free(m->dir);
@@ -557,8 +607,9 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
         memcpy(&o, opts, opts->size);
         o.size = (uint32_t)sizeof o;
     }
-    if (o.precision != NN_PRECISION_F32 && o.precision != NN_PRECISION_AUTO) {
-        nn_errf(errbuf, errlen, "%s: precision %u is not supported by this build (F32 only)",
+    if (o.precision != NN_PRECISION_F32 && o.precision != NN_PRECISION_AUTO &&
+        o.precision != NN_PRECISION_BF16) {
+        nn_errf(errbuf, errlen, "%s: precision %u is not supported by this build (F32, BF16)",
                 dir, o.precision);
         return NER_EUNSUPPORTED;
     }
@@ -600,6 +651,16 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
     if ((rc = bind_weights(&L)))
         goto done;
     m->kernel = nn_kernels_select();
+    m->has_bf16 = nn_cpu_has_avx512bf16();
+    m->precision = NN_PRECISION_F32;
+    if (o.precision == NN_PRECISION_BF16 ||
+        (o.precision == NN_PRECISION_AUTO && m->kernel == NN_KERNEL_AVX512 &&
+         nn_cpu_has_avx512bf16())) {
+        if ((rc = to_bf16(m, errbuf, errlen)))
+            goto done;
+        m->precision = NN_PRECISION_BF16;
+    }
+    m->cfg.precision = m->precision;
     if (!(o.flags & NN_BERT_KEEP_BLAS_THREADS))
         openblas_set_num_threads(1);
 
@@ -642,449 +703,3 @@ double nn_bert_flops(const nn_bert *m, const size_t *seq_lens, size_t nseq)
     return f;
 }
 
-/* ================================================================ workspace */
-
-struct nn_workspace {
-    nn_pool *pool;
-    float *buf;         /* activations */
-    size_t cap;         /* floats */
-    float **scr;        /* per thread: attention scratch */
-    size_t *scrcap;
-};
-
-nn_workspace *nn_workspace_new_threads(unsigned nthreads)
-{
-    if (nthreads == 0)
-        nthreads = 1;
-    if (nthreads > 256)
-        return NULL;
-    nn_workspace *ws = calloc(1, sizeof *ws);
-    if (!ws)
-        return NULL;
-    ws->scr = calloc(nthreads, sizeof *ws->scr);
-    ws->scrcap = calloc(nthreads, sizeof *ws->scrcap);
-    ws->pool = nn_pool_new(nthreads);
-    if (!ws->scr || !ws->scrcap || !ws->pool) {
-        nn_workspace_free(ws);
-        return NULL;
-    }
-    return ws;
-}
-
-nn_workspace *nn_workspace_new(void)
-{
-    return nn_workspace_new_threads(1);
-}
-
-void nn_workspace_free(nn_workspace *ws)
-{
-    if (!ws)
-        return;
-    unsigned n = nn_pool_size(ws->pool);
-    nn_pool_free(ws->pool);
-    if (ws->scr)
-        for (unsigned i = 0; i < n; i++)
-            free(ws->scr[i]);
-    free(ws->scr);
-    free(ws->scrcap);
-    free(ws->buf);
-    free(ws);
-}
-
-static int ws_reserve(float **p, size_t *cap, size_t n)
-{
-    if (n <= *cap)
-        return 0;
-    size_t c = *cap ? *cap : 4096;
-    while (c < n)
-        c = c > SIZE_MAX / 2 ? n : c * 2;
-    if (c > SIZE_MAX / sizeof(float))
-        return -1;
-    float *b = nn_alloc_aligned(c * sizeof(float));
-    if (!b)
-        return -1;
-    free(*p);
-    *p = b;
-    *cap = c;
-    return 0;
-}
-
-/* ================================================================ forward */
-
-typedef struct fwd {
-    const nn_bert *m;
-    nn_workspace *ws;
-    int kernel;
-    unsigned nthreads;
-    size_t T;               /* tokens in this group */
-    const int32_t *ids, *types;
-    const size_t *lens;     /* of this group */
-    size_t nseq;
-    size_t *starts;         /* nseq + 1 token offsets */
-    float *x, *q, *k, *v, *ctx, *t1, *ff;
-    /* current job */
-    const nn_layer *layer;
-    const nn_gemm *gemms;
-    size_t ngemm;
-    const nn_norm *norm;
-    float *ln_x;
-    const float *ln_res;
-    size_t task_total;      /* attention: total cost */
-} fwd;
-
-/* [begin, end) of n items for thread t of nt, in units of `unit` */
-static void split(size_t n, size_t unit, unsigned t, unsigned nt, size_t *b, size_t *e)
-{
-    size_t blocks = (n + unit - 1) / unit;
-    size_t b0 = blocks * t / nt, b1 = blocks * (t + 1) / nt;
-    *b = b0 * unit < n ? b0 * unit : n;
-    *e = b1 * unit < n ? b1 * unit : n;
-}
-
-typedef struct gemm_job {
-    const nn_gemm *g;
-    const size_t *n;    /* columns of each */
-    size_t count;
-    int kernel;
-} gemm_job;
-
-static void job_gemm(void *arg, unsigned t, unsigned nt)
-{
-    gemm_job *J = arg;
-    size_t total = 0;
-    for (size_t i = 0; i < J->count; i++)
-        total += J->n[i];
-    int by_rows = nt > 1 && total < (size_t)nt * 64;
-    if (by_rows) {
-        for (size_t i = 0; i < J->count; i++) {
-            size_t r0, r1;
-            split(J->g[i].m, 1, t, nt, &r0, &r1);
-            if (r1 <= r0)
-                continue;
-            nn_gemm g = J->g[i];
-            g.m = r1 - r0;
-            g.a += r0 * g.lda;
-            g.c += r0 * g.ldc;
-            nn_gemm_nt(J->kernel, &g, 0, J->n[i]);
-        }
-        return;
-    }
-    size_t c0, c1;
-    split(total, 8, t, nt, &c0, &c1);
-    size_t base = 0;
-    for (size_t i = 0; i < J->count; i++) {
-        size_t lo = c0 > base ? c0 - base : 0, hi = c1 - base;
-        if (c1 <= base)
-            break;
-        if (hi > J->n[i])
-            hi = J->n[i];
-        if (lo < hi)
-            nn_gemm_nt(J->kernel, &J->g[i], lo, hi);
-        base += J->n[i];
-    }
-}
-
-static void run_gemms(fwd *F, const nn_gemm *g, const size_t *n, size_t count)
-{
-    gemm_job J = {g, n, count, F->kernel};
-    nn_pool_run(F->ws->pool, job_gemm, &J);
-}
-
-static void job_embed(void *arg, unsigned t, unsigned nt)
-{
-    fwd *F = arg;
-    const nn_bert *m = F->m;
-    size_t H = m->cfg.hidden;
-    size_t r0, r1;
-    split(F->T, 1, t, nt, &r0, &r1);
-    /* find the sequence of row r0 */
-    size_t s = 0;
-    while (s + 1 < F->nseq + 1 && F->starts[s + 1] <= r0)
-        s++;
-    for (size_t r = r0; r < r1; r++) {
-        while (F->starts[s + 1] <= r)
-            s++;
-        size_t p = r - F->starts[s] + m->pos_offset;
-        const float *we = m->word + (size_t)F->ids[r] * H;
-        const float *pe = m->pos + p * H;
-        const float *te = m->type ? m->type + (size_t)(F->types ? F->types[r] : 0) * H : NULL;
-        float *x = F->x + r * H;
-        for (size_t j = 0; j < H; j++)
-            x[j] = we[j] + pe[j] + (te ? te[j] : 0.0f);
-    }
-    if (r1 > r0) {
-        if (F->kernel == NN_KERNEL_AVX512)
-            nn_layernorm_avx512(F->x + r0 * H, NULL, r1 - r0, H, m->ln_emb.g, m->ln_emb.b,
-                                m->cfg.layer_norm_eps);
-        else
-            nn_layernorm_ref(F->x + r0 * H, NULL, r1 - r0, H, m->ln_emb.g, m->ln_emb.b,
-                             m->cfg.layer_norm_eps);
-    }
-}
-
-static void job_norm(void *arg, unsigned t, unsigned nt)
-{
-    fwd *F = arg;
-    size_t H = F->m->cfg.hidden;
-    size_t r0, r1;
-    split(F->T, 1, t, nt, &r0, &r1);
-    if (r1 <= r0)
-        return;
-    const float *res = F->ln_res ? F->ln_res + r0 * H : NULL;
-    if (F->kernel == NN_KERNEL_AVX512)
-        nn_layernorm_avx512(F->ln_x + r0 * H, res, r1 - r0, H, F->norm->g, F->norm->b,
-                            F->m->cfg.layer_norm_eps);
-    else
-        nn_layernorm_ref(F->ln_x + r0 * H, res, r1 - r0, H, F->norm->g, F->norm->b,
-                         F->m->cfg.layer_norm_eps);
-}
-
-/* attention of one (sequence, head) */
-static void attend(fwd *F, size_t s, size_t h, float *scr)
-{
-    const nn_bert_config *c = &F->m->cfg;
-    size_t H = c->hidden, dh = H / c->heads;
-    size_t o = F->starts[s], L = F->lens[s];
-    float *S = scr, *Vt = scr + L * L;
-    nn_gemm g = {L, dh, 1.0f / sqrtf((float)dh), F->q + o * H + h * dh, H,
-                 F->k + o * H + h * dh, H, NULL, S, L, NN_ACT_NONE};
-    nn_gemm_nt(F->kernel, &g, 0, L);
-    if (F->kernel == NN_KERNEL_AVX512)
-        nn_softmax_avx512(S, L, L, L);
-    else
-        nn_softmax_ref(S, L, L, L);
-    const float *v = F->v + o * H + h * dh;
-    for (size_t i = 0; i < L; i++)
-        for (size_t d = 0; d < dh; d++)
-            Vt[d * L + i] = v[i * H + d];
-    nn_gemm g2 = {L, L, 1.0f, S, L, Vt, L, NULL, F->ctx + o * H + h * dh, H, NN_ACT_NONE};
-    nn_gemm_nt(F->kernel, &g2, 0, dh);
-}
-
-static void job_attn(void *arg, unsigned t, unsigned nt)
-{
-    fwd *F = arg;
-    size_t heads = F->m->cfg.heads;
-    float *scr = F->ws->scr[t];
-    /* tasks (s, h) in order, split by cost L^2 */
-    size_t lo = F->task_total * t / nt, hi = F->task_total * (t + 1) / nt;
-    size_t acc = 0;
-    for (size_t s = 0; s < F->nseq; s++) {
-        size_t L = F->lens[s];
-        size_t cost = L * L + 1;
-        for (size_t h = 0; h < heads; h++) {
-            /* a task belongs to the thread whose range holds its start */
-            if (acc >= lo && acc < hi && L)
-                attend(F, s, h, scr);
-            acc += cost;
-        }
-    }
-}
-
-/* how many floats past a 64-byte boundary p lies (0 if not float-aligned) */
-static size_t mis16(const float *p)
-{
-    uintptr_t u = (uintptr_t)p;
-    return (u & 3u) ? 0 : (size_t)((u & 63u) / 4);
-}
-
-static int forward_group(fwd *F, float *logits, float *hidden, size_t hidden_stride)
-{
-    const nn_bert *m = F->m;
-    const nn_bert_config *c = &m->cfg;
-    size_t H = c->hidden, FFN = c->intermediate, T = F->T;
-    nn_workspace *ws = F->ws;
-
-    /* Each activation matrix starts where its consumer's weights do, modulo
-     * a cache line (weights in a .safetensors mapping are rarely 64-byte
-     * aligned): the AVX-512 kernel then loads both on line boundaries. */
-    size_t seg[7] = {T * H, T * H, T * H, T * H, T * H, T * H, T * FFN};
-    size_t shift[7] = {mis16(m->layer[0].q.w), 0, 0, 0, mis16(m->layer[0].o.w),
-                       mis16(m->layer[0].ff1.w), mis16(m->layer[0].ff2.w)};
-    size_t need = 0;
-    for (int i = 0; i < 7; i++)
-        need += (seg[i] + 15) / 16 * 16 + 16;
-    if (ws_reserve(&ws->buf, &ws->cap, need))
-        return NER_ENOMEM;
-    size_t Lmax = 0;
-    for (size_t s = 0; s < F->nseq; s++)
-        if (F->lens[s] > Lmax)
-            Lmax = F->lens[s];
-    size_t dh = H / c->heads;
-    for (unsigned t = 0; t < F->nthreads; t++)
-        if (ws_reserve(&ws->scr[t], &ws->scrcap[t], Lmax * Lmax + dh * Lmax + 16))
-            return NER_ENOMEM;
-    float *bufs[7];
-    size_t off = 0;
-    for (int i = 0; i < 7; i++) {
-        bufs[i] = ws->buf + off + shift[i];
-        off += (seg[i] + 15) / 16 * 16 + 16;
-    }
-    F->x = bufs[0];
-    F->q = bufs[1];
-    F->k = bufs[2];
-    F->v = bufs[3];
-    F->ctx = bufs[4];
-    F->t1 = bufs[5];
-    F->ff = bufs[6];
-    F->task_total = 0;
-    for (size_t s = 0; s < F->nseq; s++)
-        F->task_total += (F->lens[s] * F->lens[s] + 1) * c->heads;
-
-    nn_pool_run(ws->pool, job_embed, F);
-    if (hidden)
-        memcpy(hidden, F->x, T * H * sizeof(float));
-
-    for (size_t l = 0; l < c->layers; l++) {
-        const nn_layer *y = &m->layer[l];
-        nn_gemm qkv[3] = {
-            {T, H, 1.0f, F->x, H, y->q.w, H, y->q.b, F->q, H, NN_ACT_NONE},
-            {T, H, 1.0f, F->x, H, y->k.w, H, y->k.b, F->k, H, NN_ACT_NONE},
-            {T, H, 1.0f, F->x, H, y->v.w, H, y->v.b, F->v, H, NN_ACT_NONE},
-        };
-        size_t nq[3] = {H, H, H};
-        run_gemms(F, qkv, nq, 3);
-        nn_pool_run(ws->pool, job_attn, F);
-        nn_gemm go = {T, H, 1.0f, F->ctx, H, y->o.w, H, y->o.b, F->t1, H, NN_ACT_NONE};
-        run_gemms(F, &go, &nq[0], 1);
-        F->norm = &y->ln_att;
-        F->ln_x = F->t1;
-        F->ln_res = F->x;
-        nn_pool_run(ws->pool, job_norm, F);
-        nn_gemm g1 = {T, H, 1.0f, F->t1, H, y->ff1.w, H, y->ff1.b, F->ff, FFN, c->act};
-        size_t ni = FFN;
-        run_gemms(F, &g1, &ni, 1);
-        nn_gemm g2 = {T, FFN, 1.0f, F->ff, FFN, y->ff2.w, FFN, y->ff2.b, F->x, H, NN_ACT_NONE};
-        run_gemms(F, &g2, &nq[0], 1);
-        F->norm = &y->ln_out;
-        F->ln_x = F->x;
-        F->ln_res = F->t1;
-        nn_pool_run(ws->pool, job_norm, F);
-        if (hidden)
-            memcpy(hidden + (l + 1) * hidden_stride, F->x, T * H * sizeof(float));
-    }
-    if (logits) {
-        size_t nl = c->num_labels;
-        nn_gemm gc = {T, H, 1.0f, F->x, H, m->cls.w, H, m->cls.b, logits, nl, NN_ACT_NONE};
-        run_gemms(F, &gc, &nl, 1);
-    }
-    return NER_OK;
-}
-
-static int check_input(const nn_bert *m, const int32_t *ids, const int32_t *type_ids,
-                       const size_t *seq_lens, size_t nseq, size_t *total,
-                       char *errbuf, size_t errlen)
-{
-    const nn_bert_config *c = &m->cfg;
-    size_t T = 0;
-    for (size_t s = 0; s < nseq; s++) {
-        if (seq_lens[s] > c->max_seq_len) {
-            nn_errf(errbuf, errlen, "sequence %zu has %zu tokens; the model takes at most %zu "
-                    "(max_position_embeddings %zu)", s, seq_lens[s], c->max_seq_len,
-                    c->max_positions);
-            return NER_ETOOBIG;
-        }
-        T += seq_lens[s];
-    }
-    if (T && !ids) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: ids is NULL");
-        return NER_EINVAL;
-    }
-    size_t s = 0, left = nseq ? seq_lens[0] : 0;
-    for (size_t r = 0; r < T; r++) {
-        while (left == 0) {
-            s++;
-            left = seq_lens[s];
-        }
-        left--;
-        if (ids[r] < 0 || (size_t)ids[r] >= c->vocab_size) {
-            nn_errf(errbuf, errlen, "token %zu (sequence %zu): id %ld is out of range "
-                    "(vocab_size %zu)", r, s, (long)ids[r], c->vocab_size);
-            return NER_ERANGE;
-        }
-        if (type_ids && (type_ids[r] < 0 || (size_t)type_ids[r] >= c->type_vocab_size) &&
-            !(type_ids[r] == 0 && c->type_vocab_size == 0)) {
-            nn_errf(errbuf, errlen, "token %zu (sequence %zu): token type %ld is out of range "
-                    "(type_vocab_size %zu)", r, s, (long)type_ids[r], c->type_vocab_size);
-            return NER_ERANGE;
-        }
-    }
-    *total = T;
-    return NER_OK;
-}
-
-int nn_bert_forward_hidden(const nn_bert *m, nn_workspace *ws, const int32_t *ids,
-                           const int32_t *type_ids, const size_t *seq_lens, size_t nseq,
-                           float *logits, float *hidden, char *errbuf, size_t errlen)
-{
-    if (!m || !ws || (nseq && !seq_lens)) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: NULL argument");
-        return NER_EINVAL;
-    }
-    size_t T;
-    int rc = check_input(m, ids, type_ids, seq_lens, nseq, &T, errbuf, errlen);
-    if (rc)
-        return rc;
-    if (T == 0)
-        return NER_OK;
-    if (m->kernel == NN_KERNEL_REF) {
-        rc = nn_bert_forward_ref(m, ids, type_ids, seq_lens, nseq, logits, hidden);
-        if (rc)
-            nn_errf(errbuf, errlen, "nn_bert_forward: out of memory");
-        return rc;
-    }
-    const nn_bert_config *c = &m->cfg;
-    size_t *starts = malloc((nseq + 1) * sizeof *starts);
-    if (!starts) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: out of memory");
-        return NER_ENOMEM;
-    }
-    /* skip empty sequences, cut into groups of about GROUP_TOKENS */
-    size_t s = 0, row = 0;
-    while (s < nseq) {
-        size_t s1 = s, n = 0;
-        while (s1 < nseq && (s1 == s || n + seq_lens[s1] <= GROUP_TOKENS)) {
-            n += seq_lens[s1];
-            s1++;
-        }
-        if (n) {
-            fwd F;
-            memset(&F, 0, sizeof F);
-            F.m = m;
-            F.ws = ws;
-            F.kernel = m->kernel;
-            F.nthreads = nn_pool_size(ws->pool);
-            F.T = n;
-            F.ids = ids + row;
-            F.types = type_ids ? type_ids + row : NULL;
-            F.lens = seq_lens + s;
-            F.nseq = s1 - s;
-            F.starts = starts;
-            starts[0] = 0;
-            for (size_t i = 0; i < F.nseq; i++)
-                starts[i + 1] = starts[i] + F.lens[i];
-            rc = forward_group(&F, logits ? logits + row * c->num_labels : NULL,
-                               hidden ? hidden + row * c->hidden : NULL, T * c->hidden);
-            if (rc) {
-                nn_errf(errbuf, errlen, "nn_bert_forward: out of memory (%zu tokens)", n);
-                break;
-            }
-        }
-        row += n;
-        s = s1;
-    }
-    free(starts);
-    return rc;
-}
-
-int nn_bert_forward(const nn_bert *m, nn_workspace *ws, const int32_t *ids,
-                    const int32_t *type_ids, const size_t *seq_lens, size_t nseq,
-                    float *logits, char *errbuf, size_t errlen)
-{
-    if (!logits) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: logits is NULL");
-        return NER_EINVAL;
-    }
-    return nn_bert_forward_hidden(m, ws, ids, type_ids, seq_lens, nseq, logits, NULL, errbuf,
-                                  errlen);
-}

@@ -9,6 +9,8 @@ typedef struct nn_linear {
     const float *w;  /* [out x in], row-major (HF's Linear layout) */
     const float *b;  /* [out] */
     size_t in, out;
+    uint16_t *w16;   /* NN_PRECISION_BF16: [out x ld16] bf16, zero-padded; owned */
+    size_t ld16;     /* in rounded up to 32 */
 } nn_linear;
 
 typedef struct nn_norm {
@@ -33,6 +35,8 @@ struct nn_bert {
     nn_linear cls;           /* [num_labels x hidden] */
     size_t pos_offset;       /* first position id (RoBERTa: pad + 1) */
     int kernel;              /* NN_KERNEL_* */
+    int precision;           /* NN_PRECISION_F32 or NN_PRECISION_BF16 */
+    int has_bf16;            /* the CPU runs the AVX512-BF16 kernels */
     float **owned;           /* converted tensors */
     size_t nowned;
 };
@@ -42,6 +46,9 @@ struct nn_bert {
  * assumed valid).  NER_ENOMEM only. */
 int nn_bert_forward_ref(const nn_bert *m, const int32_t *ids, const int32_t *type_ids,
                         const size_t *seq_lens, size_t nseq, float *logits, float *hidden);
+
+/* The precision the encoder's dense layers run at (NN_PRECISION_*). */
+int nn_bert_precision(const nn_bert *m);
 
 /* Which kernel the model runs (NN_KERNEL_* of kernels.h); for tests. */
 int nn_bert_kernel(const nn_bert *m);

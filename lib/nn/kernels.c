@@ -3,6 +3,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,8 +74,57 @@ void nn_gemm_nt_blas(const nn_gemm *g, size_t n0, size_t n1)
     nn_act_ref(g->c, g->m, g->ldc, n0, n1, g->act);
 }
 
+uint16_t nn_f32_to_bf16(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, sizeof u);
+    if ((u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((u >> 16) | 0x40u); /* quiet NaN */
+    u += 0x7fffu + ((u >> 16) & 1u);
+    return (uint16_t)(u >> 16);
+}
+
+static float bf16_to_f32(uint16_t h)
+{
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+void nn_rows_to_bf16(const float *x, size_t rows, size_t cols, size_t ldx, uint16_t *y,
+                     size_t ldy)
+{
+    for (size_t r = 0; r < rows; r++) {
+        for (size_t j = 0; j < cols; j++)
+            y[r * ldy + j] = nn_f32_to_bf16(x[r * ldx + j]);
+        for (size_t j = cols; j < ldy; j++)
+            y[r * ldy + j] = 0;
+    }
+}
+
+void nn_gemm16_ref(const nn_gemm16 *g, size_t n0, size_t n1)
+{
+    for (size_t i = 0; i < g->m; i++)
+        for (size_t j = n0; j < n1; j++) {
+            double s = 0.0;
+            for (size_t k = 0; k < g->k; k++)
+                s += (double)bf16_to_f32(g->a[i * g->lda + k]) *
+                     (double)bf16_to_f32(g->b[j * g->ldb + k]);
+            float v = (float)s + (g->bias ? g->bias[j] : 0.0f);
+            g->c[i * g->ldc + j] = act1(v, g->act);
+        }
+}
+
 #if !(defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)))
 int nn_cpu_has_avx512(void) { return 0; }
+int nn_cpu_has_avx512bf16(void) { return 0; }
+void nn_gemm16_avx512bf16(const nn_gemm16 *g, size_t n0, size_t n1) { nn_gemm16_ref(g, n0, n1); }
+void nn_rows_to_bf16_avx512bf16(const float *x, size_t rows, size_t cols, size_t ldx,
+                                uint16_t *y, size_t ldy)
+{
+    nn_rows_to_bf16(x, rows, cols, ldx, y, ldy);
+}
 void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1) { nn_gemm_nt_blas(g, n0, n1); }
 void nn_act_avx512(float *c, size_t m, size_t ldc, size_t n0, size_t n1, int act)
 {

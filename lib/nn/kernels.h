@@ -16,6 +16,7 @@
 #define NER_NN_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define NN_ACT_NONE 0
 /* NN_ACT_GELU (1), NN_ACT_GELU_TANH (2), NN_ACT_RELU (3): see bert.h */
@@ -41,6 +42,34 @@ void nn_gemm_nt_ref(const nn_gemm *g, size_t n0, size_t n1);
 void nn_gemm_nt_blas(const nn_gemm *g, size_t n0, size_t n1);
 void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1);
 void nn_gemm_nt(int kernel, const nn_gemm *g, size_t n0, size_t n1);
+
+/* The same product on bfloat16 operands (NN_PRECISION_BF16): a and b hold
+ * bf16 bit patterns, k is a multiple of 32 and rows are zero-padded to it;
+ * sums are float32.  _avx512bf16 uses VDPBF16PS (AVX512-BF16); _ref is the
+ * portable loop (exact products, double sums). */
+typedef struct nn_gemm16 {
+    size_t m, k;
+    const uint16_t *a;
+    size_t lda;
+    const uint16_t *b;
+    size_t ldb;
+    const float *bias;
+    float *c;
+    size_t ldc;
+    int act;
+} nn_gemm16;
+
+void nn_gemm16_ref(const nn_gemm16 *g, size_t n0, size_t n1);
+void nn_gemm16_avx512bf16(const nn_gemm16 *g, size_t n0, size_t n1);
+int nn_cpu_has_avx512bf16(void);
+
+/* float -> bf16, round to nearest even (NaN stays NaN) */
+uint16_t nn_f32_to_bf16(float x);
+/* rows x cols floats (stride ldx) -> bf16 rows of ldy >= cols, zero-padded */
+void nn_rows_to_bf16(const float *x, size_t rows, size_t cols, size_t ldx, uint16_t *y,
+                     size_t ldy);
+void nn_rows_to_bf16_avx512bf16(const float *x, size_t rows, size_t cols, size_t ldx,
+                                uint16_t *y, size_t ldy);
 
 /* 1 if this CPU and build can run the AVX-512 kernels. */
 int nn_cpu_has_avx512(void);

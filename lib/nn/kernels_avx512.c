@@ -236,18 +236,15 @@ TGT static void tile(int mr, size_t kc, const float *a, size_t lda, const float 
 #undef LOADA
 #undef LOADU
 #undef LOADM
-#undef ROW
-#undef ACC_DECL
 
-TGT static INL void store_tile(const nn_gemm *g, size_t i0, int mr, size_t j0, size_t nb,
-                               float part[MR][NR], int first)
+TGT static INL void store_tile(float *c0, size_t ldc, const float *bias0, float alpha_,
+                               int mr, size_t nb, float part[MR][NR], int first)
 {
     __mmask8 mk = (__mmask8)((1u << nb) - 1u);
-    __m256 alpha = _mm256_set1_ps(g->alpha);
-    __m256 bias = g->bias && first ? _mm256_maskz_loadu_ps(mk, g->bias + j0)
-                                   : _mm256_setzero_ps();
+    __m256 alpha = _mm256_set1_ps(alpha_);
+    __m256 bias = bias0 && first ? _mm256_maskz_loadu_ps(mk, bias0) : _mm256_setzero_ps();
     for (int i = 0; i < mr; i++) {
-        float *c = g->c + (i0 + (size_t)i) * g->ldc + j0;
+        float *c = c0 + (size_t)i * ldc;
         __m256 v = _mm256_fmadd_ps(alpha, _mm256_loadu_ps(part[i]), bias);
         if (!first)
             v = _mm256_add_ps(v, _mm256_maskz_loadu_ps(mk, c));
@@ -282,13 +279,101 @@ TGT void nn_gemm_nt_avx512(const nn_gemm *g, size_t n0, size_t n1)
                     int mr = mc - i < MR ? (int)(mc - i) : MR;
                     tile(mr, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb, part,
                          shift);
-                    store_tile(g, m0 + i, mr, j0, nb, part, k0 == 0);
+                    store_tile(g->c + (m0 + i) * g->ldc + j0, g->ldc,
+                               g->bias ? g->bias + j0 : NULL, g->alpha, mr, nb, part, k0 == 0);
                 }
             }
         }
         nn_act_avx512(g->c + m0 * g->ldc, mc, g->ldc, n0, n1, g->act);
     }
 }
+
+/* ------------------------------------------------------------ BF16 GEMM */
+
+#define TGT16 __attribute__((target("avx512f,avx512dq,avx512vl,avx512bw,avx512bf16,fma")))
+#define KC16 1536
+
+int nn_cpu_has_avx512bf16(void)
+{
+    return nn_cpu_has_avx512() && __builtin_cpu_supports("avx512bf16");
+}
+
+#define STEP16(j) do {                                                     \
+        __m512bh bv = (__m512bh)_mm512_loadu_si512((const void *)(b##j + k)); \
+        c0##j = _mm512_dpbf16_ps(c0##j, a0v, bv);                          \
+        c1##j = _mm512_dpbf16_ps(c1##j, a1v, bv);                          \
+        c2##j = _mm512_dpbf16_ps(c2##j, a2v, bv);                          \
+    } while (0)
+
+/* the 3 x 8 tile of tile() on bf16 pairs: 32 k per step, kc a multiple of 32 */
+TGT16 static void tile16(int mr, size_t kc, const uint16_t *a, size_t lda, const uint16_t *b,
+                         size_t ldb, size_t nb, float out[MR][NR])
+{
+    const uint16_t *a0 = a, *a1 = mr > 1 ? a + lda : a0, *a2 = mr > 2 ? a + 2 * lda : a1;
+#define BROW(j) const uint16_t *b##j = b + ((size_t)(j) < nb ? (size_t)(j) : nb - 1) * ldb
+    BROW(0); BROW(1); BROW(2); BROW(3); BROW(4); BROW(5); BROW(6); BROW(7);
+#undef BROW
+    ACC_DECL(0); ACC_DECL(1); ACC_DECL(2);
+    for (size_t k = 0; k < kc; k += 32) {
+        __m512bh a0v = (__m512bh)_mm512_loadu_si512((const void *)(a0 + k));
+        __m512bh a1v = (__m512bh)_mm512_loadu_si512((const void *)(a1 + k));
+        __m512bh a2v = (__m512bh)_mm512_loadu_si512((const void *)(a2 + k));
+        STEP16(0); STEP16(1); STEP16(2); STEP16(3);
+        STEP16(4); STEP16(5); STEP16(6); STEP16(7);
+    }
+    __m512 r0[8] = ROW(0), r1[8] = ROW(1), r2[8] = ROW(2);
+    __m512 r = reduce16(r0, r1);
+    _mm256_storeu_ps(out[0], _mm512_castps512_ps256(r));
+    _mm256_storeu_ps(out[1], _mm512_extractf32x8_ps(r, 1));
+    _mm256_storeu_ps(out[2], reduce8(r2));
+}
+#undef STEP16
+
+TGT16 void nn_gemm16_avx512bf16(const nn_gemm16 *g, size_t n0, size_t n1)
+{
+    if (n1 <= n0 || g->m == 0)
+        return;
+    float part[MR][NR];
+    for (size_t m0 = 0; m0 < g->m; m0 += MC) {
+        size_t mc = g->m - m0 < MC ? g->m - m0 : MC;
+        for (size_t j0 = n0; j0 < n1; j0 += NR) {
+            size_t nb = n1 - j0 < NR ? n1 - j0 : NR;
+            const uint16_t *b = g->b + j0 * g->ldb;
+            for (size_t k0 = 0; k0 < g->k; k0 += KC16) {
+                size_t kc = g->k - k0 < KC16 ? g->k - k0 : KC16;
+                for (size_t i = 0; i < mc; i += MR) {
+                    int mr = mc - i < MR ? (int)(mc - i) : MR;
+                    tile16(mr, kc, g->a + (m0 + i) * g->lda + k0, g->lda, b + k0, g->ldb, nb,
+                           part);
+                    store_tile(g->c + (m0 + i) * g->ldc + j0, g->ldc,
+                               g->bias ? g->bias + j0 : NULL, 1.0f, mr, nb, part, k0 == 0);
+                }
+            }
+        }
+        nn_act_avx512(g->c + m0 * g->ldc, mc, g->ldc, n0, n1, g->act);
+    }
+}
+
+TGT16 void nn_rows_to_bf16_avx512bf16(const float *x, size_t rows, size_t cols, size_t ldx,
+                                      uint16_t *y, size_t ldy)
+{
+    for (size_t r = 0; r < rows; r++) {
+        const float *xr = x + r * ldx;
+        uint16_t *yr = y + r * ldy;
+        for (size_t j = 0; j < ldy; j += 32) {
+            size_t n = j < cols ? cols - j : 0;
+            __m512 lo = _mm512_maskz_loadu_ps(tail_mask(n), xr + j);
+            __m512 hi = _mm512_maskz_loadu_ps(tail_mask(n > 16 ? n - 16 : 0), xr + j + 16);
+            __m512bh v = _mm512_cvtne2ps_pbh(hi, lo);
+            __mmask32 mk = ldy - j >= 32 ? (__mmask32)0xffffffffu
+                                         : (__mmask32)((1u << (ldy - j)) - 1u);
+            _mm512_mask_storeu_epi16(yr + j, mk, (__m512i)v);
+        }
+    }
+}
+
+#undef ROW
+#undef ACC_DECL
 
 /* ------------------------------------------------------------ LayerNorm, softmax */
 

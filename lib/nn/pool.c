@@ -62,23 +62,20 @@ static void *worker_main(void *arg)
         }
         if (atomic_load(&p->quit))
             return NULL;
-        seen = GEN(s);
-        /* join only while the job is open */
-        int joined = 0;
-        while (GEN(s) & 1u) {
-            if (atomic_compare_exchange_weak(&p->state, &s, s + 1)) {
-                joined = 1;
+        /* join the job only while it is open */
+        for (;;) {
+            uint32_t g = GEN(s);
+            if (!(g & 1u)) {
+                seen = g;
                 break;
             }
-            if (GEN(s) != seen)
+            if (atomic_compare_exchange_weak(&p->state, &s, s + 1)) {
+                p->fn(p->ctx, me->index, p->n);
+                atomic_fetch_sub(&p->state, 1);
+                seen = g;
                 break;
+            }
         }
-        if (!joined) {
-            seen = GEN(s) & 1u ? seen : GEN(s); /* a newer open job is seen next loop */
-            continue;
-        }
-        p->fn(p->ctx, me->index, p->n);
-        atomic_fetch_sub(&p->state, 1);
     }
 }
 

@@ -26,8 +26,9 @@ static int eq(const char *s, size_t len, const char *lit)
 
 static int in_list(const char *s, size_t len, const char *const *list)
 {
+    if (len == 0) return 0;
     for (size_t i = 0; list[i]; i++)
-        if (eq(s, len, list[i])) return 1;
+        if (list[i][0] == s[0] && eq(s, len, list[i])) return 1;
     return 0;
 }
 
@@ -93,13 +94,13 @@ uint32_t nr_token_flags(const char *s, size_t len)
     if (n_lower && !n_upper && !n_title) f |= NR_F_LOWER;
     if (n_upper && !n_lower && !n_title) f |= NR_F_UPPER;
     if (title_ok && title_cased) f |= NR_F_TITLE;
-    if (len <= 6) {
+    if (len <= 6 && !all_alpha && !all_digit) {
         if (in_list(s, len, k_brackets)) f |= NR_F_BRACKET;
         if (in_list(s, len, k_quotes)) f |= NR_F_QUOTE;
         if (in_list(s, len, k_left)) f |= NR_F_LEFT_PUNCT;
         if (in_list(s, len, k_right)) f |= NR_F_RIGHT_PUNCT;
     }
-    if (nr_like_num(s, len)) f |= NR_F_LIKE_NUM;
+    if ((!all_alpha || (len >= 3 && len <= 13)) && nr_like_num(s, len)) f |= NR_F_LIKE_NUM;
     if (!all_alpha && !all_digit) {
         if (nr_like_email(s, len)) f |= NR_F_LIKE_EMAIL;
         if (nr_like_url(s, len)) f |= NR_F_LIKE_URL;

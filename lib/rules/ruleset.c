@@ -46,6 +46,8 @@ struct nr_ruleset {
     size_t cap_tmp_ids;
     char *tmp_str;
     size_t cap_tmp_str;
+    char *line_buf;
+    size_t cap_line_buf;
 };
 
 struct nr_scratch {
@@ -130,9 +132,11 @@ static void free_loading(nr_ruleset *rs)
     nt_tokbuf_free(&rs->tb);
     free(rs->tmp_ids);
     free(rs->tmp_str);
+    free(rs->line_buf);
     rs->tmp_ids = NULL;
     rs->tmp_str = NULL;
-    rs->cap_tmp_ids = rs->cap_tmp_str = 0;
+    rs->line_buf = NULL;
+    rs->cap_tmp_ids = rs->cap_tmp_str = rs->cap_line_buf = 0;
 }
 
 void nr_ruleset_free(nr_ruleset *rs)
@@ -250,6 +254,57 @@ static int add_regex(nr_ruleset *rs, const char *s, size_t len, uint32_t value,
     return NER_OK;
 }
 
+/* One pattern, its JSON parsed. */
+typedef struct parsed {
+    const char *label, *id, *str;
+    size_t llen, idlen, slen;
+    int has_id, kind;
+    const json_t *tokens;   /* NR_KIND_TOKENS */
+} parsed;
+
+static int add_parsed(nr_ruleset *rs, const parsed *pp, const nt_rules *tok,
+                      char *errbuf, size_t errlen)
+{
+    if (pp->llen == 0) {
+        errf(errbuf, errlen, "\"label\" must be a non-empty string");
+        return NER_EFORMAT;
+    }
+    if (memchr(pp->label, '\0', pp->llen)) {
+        errf(errbuf, errlen, "\"label\" must not hold a NUL character");
+        return NER_EFORMAT;
+    }
+    if (pp->has_id && memchr(pp->id, '\0', pp->idlen)) {
+        errf(errbuf, errlen, "\"id\" must not hold a NUL character");
+        return NER_EFORMAT;
+    }
+    if (rs->npats >= UINT32_MAX - 2) {
+        errf(errbuf, errlen, "too many patterns");
+        return NER_ETOOBIG;
+    }
+    int rc = GROW(rs->pats, rs->cappats, rs->npats + 1);
+    if (rc != NER_OK) goto oom;
+    pat_info pi;
+    pi.ent_id = NR_NONE;
+    pi.kind = (uint32_t)pp->kind;
+    rc = nr_vocab_add(&rs->labels, pp->label, pp->llen, &pi.label);
+    if (rc == NER_OK && pp->has_id) rc = nr_vocab_add(&rs->ids, pp->id, pp->idlen, &pi.ent_id);
+    if (rc != NER_OK) goto oom;
+    uint32_t value = (uint32_t)rs->npats;
+    if (pp->kind == NR_KIND_REGEX)
+        rc = add_regex(rs, pp->str, pp->slen, value, errbuf, errlen);
+    else if (pp->kind == NR_KIND_PHRASE)
+        rc = add_phrase(rs, tok, pp->str, pp->slen, value, errbuf, errlen);
+    else
+        rc = nr_tokpats_add(&rs->tokpats, &rs->vocab, pp->tokens, value, errbuf, errlen);
+    if (rc == NER_ENOMEM) goto oom;
+    if (rc != NER_OK) return rc;
+    rs->pats[rs->npats++] = pi;
+    return NER_OK;
+oom:
+    errf(errbuf, errlen, "out of memory");
+    return NER_ENOMEM;
+}
+
 int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
                    char *errbuf, size_t errlen)
 {
@@ -277,20 +332,12 @@ int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
             return NER_EFORMAT;
         }
     }
-    if (!label || !json_is_string(label) || json_string_length(label) == 0) {
+    if (!label || !json_is_string(label)) {
         errf(errbuf, errlen, "\"label\" must be a non-empty string");
-        return NER_EFORMAT;
-    }
-    if (strlen(json_string_value(label)) != json_string_length(label)) {
-        errf(errbuf, errlen, "\"label\" must not hold a NUL character");
         return NER_EFORMAT;
     }
     if (id && !json_is_string(id)) {
         errf(errbuf, errlen, "\"id\" must be a string");
-        return NER_EFORMAT;
-    }
-    if (id && strlen(json_string_value(id)) != json_string_length(id)) {
-        errf(errbuf, errlen, "\"id\" must not hold a NUL character");
         return NER_EFORMAT;
     }
     if ((pattern != NULL) == (regex != NULL)) {
@@ -311,40 +358,108 @@ int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
         errf(errbuf, errlen, "empty pattern: the list of token specs is empty");
         return NER_EFORMAT;
     }
-    if (rs->npats >= UINT32_MAX - 2) {
-        errf(errbuf, errlen, "too many patterns");
-        return NER_ETOOBIG;
+    parsed pp;
+    memset(&pp, 0, sizeof pp);
+    pp.label = json_string_value(label);
+    pp.llen = json_string_length(label);
+    if (id) {
+        pp.has_id = 1;
+        pp.id = json_string_value(id);
+        pp.idlen = json_string_length(id);
     }
-    int rc = GROW(rs->pats, rs->cappats, rs->npats + 1);
-    if (rc != NER_OK) goto oom;
-    pat_info pi;
-    pi.ent_id = NR_NONE;
-    rc = nr_vocab_add(&rs->labels, json_string_value(label), json_string_length(label),
-                      &pi.label);
-    if (rc == NER_OK && id)
-        rc = nr_vocab_add(&rs->ids, json_string_value(id), json_string_length(id),
-                          &pi.ent_id);
-    if (rc != NER_OK) goto oom;
-    uint32_t value = (uint32_t)rs->npats;
     if (regex) {
-        pi.kind = NR_KIND_REGEX;
-        rc = add_regex(rs, json_string_value(regex), json_string_length(regex), value,
-                       errbuf, errlen);
+        pp.kind = NR_KIND_REGEX;
+        pp.str = json_string_value(regex);
+        pp.slen = json_string_length(regex);
     } else if (json_is_string(pattern)) {
-        pi.kind = NR_KIND_PHRASE;
-        rc = add_phrase(rs, tok, json_string_value(pattern),
-                        json_string_length(pattern), value, errbuf, errlen);
+        pp.kind = NR_KIND_PHRASE;
+        pp.str = json_string_value(pattern);
+        pp.slen = json_string_length(pattern);
     } else {
-        pi.kind = NR_KIND_TOKENS;
-        rc = nr_tokpats_add(&rs->tokpats, &rs->vocab, pattern, value, errbuf, errlen);
+        pp.kind = NR_KIND_TOKENS;
+        pp.tokens = pattern;
     }
-    if (rc == NER_ENOMEM) goto oom;
-    if (rc != NER_OK) return rc;
-    rs->pats[rs->npats++] = pi;
-    return NER_OK;
-oom:
-    errf(errbuf, errlen, "out of memory");
-    return NER_ENOMEM;
+    return add_parsed(rs, &pp, tok, errbuf, errlen);
+}
+
+/* The common line {"label": "X", "pattern": "a phrase", "id": "y"} (or
+ * "regex"), read without building a JSON tree: plain strings with the
+ * simple escapes, keys label/pattern/regex/id once each.  Returns 0 for
+ * anything else (the caller then parses the line with jansson, which also
+ * gives the error messages).  Strings are decoded into buf (room: n). */
+static int fast_parse(const char *s, size_t n, char *buf, parsed *out)
+{
+    size_t i = 0, o = 0;
+    const char *vals[4] = {NULL, NULL, NULL, NULL};
+    size_t lens[4] = {0, 0, 0, 0};
+#define WS() while (i < n && (s[i] == ' ' || s[i] == '\t')) i++
+    WS();
+    if (i >= n || s[i++] != '{') return 0;
+    for (;;) {
+        WS();
+        if (i >= n || s[i++] != '"') return 0;
+        size_t ks = i;
+        while (i < n && s[i] != '"' && s[i] != '\\') i++;
+        if (i >= n || s[i] != '"') return 0;
+        size_t kl = i++ - ks;
+        int slot = kl == 5 && memcmp(s + ks, "label", 5) == 0 ? 0
+                 : kl == 7 && memcmp(s + ks, "pattern", 7) == 0 ? 1
+                 : kl == 5 && memcmp(s + ks, "regex", 5) == 0 ? 2
+                 : kl == 2 && memcmp(s + ks, "id", 2) == 0 ? 3 : -1;
+        if (slot < 0 || vals[slot]) return 0;
+        WS();
+        if (i >= n || s[i++] != ':') return 0;
+        WS();
+        if (i >= n || s[i++] != '"') return 0;
+        vals[slot] = buf + o;
+        for (;;) {
+            if (i >= n) return 0;
+            unsigned char c = (unsigned char)s[i++];
+            if (c == '"') break;
+            if (c < 0x20) return 0;
+            if (c != '\\') {
+                buf[o++] = (char)c;
+                continue;
+            }
+            if (i >= n) return 0;
+            switch (s[i++]) {
+            case '"': buf[o++] = '"'; break;
+            case '\\': buf[o++] = '\\'; break;
+            case '/': buf[o++] = '/'; break;
+            case 'b': buf[o++] = '\b'; break;
+            case 'f': buf[o++] = '\f'; break;
+            case 'n': buf[o++] = '\n'; break;
+            case 'r': buf[o++] = '\r'; break;
+            case 't': buf[o++] = '\t'; break;
+            default: return 0; /* \u and errors: jansson */
+            }
+        }
+        lens[slot] = (size_t)(buf + o - vals[slot]);
+        WS();
+        if (i >= n) return 0;
+        if (s[i] == ',') {
+            i++;
+            continue;
+        }
+        if (s[i++] != '}') return 0;
+        break;
+    }
+    WS();
+#undef WS
+    if (i != n || !vals[0] || (vals[1] != NULL) == (vals[2] != NULL)) return 0;
+    if (!nt_utf8_valid(s, n, NULL)) return 0;
+    memset(out, 0, sizeof *out);
+    out->label = vals[0];
+    out->llen = lens[0];
+    out->kind = vals[1] ? NR_KIND_PHRASE : NR_KIND_REGEX;
+    out->str = vals[1] ? vals[1] : vals[2];
+    out->slen = vals[1] ? lens[1] : lens[2];
+    if (vals[3]) {
+        out->has_id = 1;
+        out->id = vals[3];
+        out->idlen = lens[3];
+    }
+    return 1;
 }
 
 int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
@@ -379,6 +494,21 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
         while (b > a && (text[b - 1] == ' ' || text[b - 1] == '\t' || text[b - 1] == '\r')) b--;
         i = nl ? e + 1 : len;
         if (a == b) continue;
+        char err[NER_ERRBUF_SIZE] = "";
+        int rc;
+        if (GROW(rs->line_buf, rs->cap_line_buf, b - a + 1) != NER_OK) {
+            errf(errbuf, errlen, "%s:%zu: out of memory", source, line);
+            return NER_ENOMEM;
+        }
+        parsed pp;
+        if (fast_parse(text + a, b - a, rs->line_buf, &pp)) {
+            rc = add_parsed(rs, &pp, tok, err, sizeof err);
+            if (rc != NER_OK) {
+                errf(errbuf, errlen, "%s:%zu: %s", source, line, err);
+                return rc;
+            }
+            continue;
+        }
         json_error_t je;
         json_t *obj = json_loadb(text + a, b - a, JSON_REJECT_DUPLICATES, &je);
         if (!obj) {
@@ -386,8 +516,7 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
                  line, je.column, je.text);
             return NER_EFORMAT;
         }
-        char err[NER_ERRBUF_SIZE] = "";
-        int rc = nr_ruleset_add(rs, obj, tok, err, sizeof err);
+        rc = nr_ruleset_add(rs, obj, tok, err, sizeof err);
         json_decref(obj);
         if (rc != NER_OK) {
             errf(errbuf, errlen, "%s:%zu: %s", source, line, err);

@@ -22,13 +22,28 @@ struct nr_pred {
     uint32_t id;
     size_t off, n;
     int64_t num;
+};
+
+struct nr_rx {
     pcre2_code *re;
+    uint32_t minlen;    /* bytes a subject needs at least */
+    uint8_t attr;
+    uint8_t anchored;   /* bitmap applies to the first byte */
+    uint8_t has_bitmap;
+    uint8_t jit;
+    uint8_t bitmap[32];
 };
 
 struct nr_elem {
     size_t pred_off;
     uint32_t npred;
+    uint32_t spec;      /* index in tp->specs: same spec, same result */
     uint8_t op, neg;
+};
+
+struct nr_spec {
+    size_t pred_off;
+    uint32_t npred;
 };
 
 struct nr_tpat {
@@ -47,6 +62,12 @@ struct nr_tokscratch {
     uint8_t *is_active;
     size_t cap_pats;
     pcre2_match_data *md;
+    uint32_t *rx_gen;    /* token + 1 for which rx_val holds the result */
+    uint8_t *rx_val;
+    size_t cap_rx;
+    uint32_t *spec_gen;  /* the same for specs */
+    uint8_t *spec_val;
+    size_t cap_spec;
 };
 
 #define NONE_POS SIZE_MAX
@@ -70,18 +91,14 @@ void nr_tokpats_init(nr_tokpats *tp)
     memset(tp, 0, sizeof *tp);
 }
 
-static void free_regexes(nr_pred *p, size_t from, size_t to)
-{
-    for (size_t i = from; i < to; i++) {
-        pcre2_code_free(p[i].re);
-        p[i].re = NULL;
-    }
-}
-
 void nr_tokpats_free(nr_tokpats *tp)
 {
     if (!tp) return;
-    free_regexes(tp->preds, 0, tp->npreds);
+    for (size_t i = 0; i < tp->nrx; i++) pcre2_code_free(tp->rx[i].re);
+    free(tp->rx);
+    nr_vocab_free(&tp->rx_names);
+    free(tp->specs);
+    nr_vocab_free(&tp->spec_names);
     free(tp->preds);
     free(tp->elems);
     free(tp->pats);
@@ -158,6 +175,66 @@ static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+static int compile_regex(const char *pat, size_t len, pcre2_code **out,
+                         const char *where, char *errbuf, size_t errlen);
+
+/* The index in tp->rx of the regex pat[0..len) over attribute attr,
+ * compiling it the first time. */
+static int get_regex(nr_tokpats *tp, int attr, const char *pat, size_t len,
+                     uint32_t *index, const char *where, char *errbuf, size_t errlen)
+{
+    if (len > (1u << 24)) {
+        errf(errbuf, errlen, "%s: regex too long", where);
+        return NER_EFORMAT;
+    }
+    char *key = malloc(len + 1);
+    if (!key) return NER_ENOMEM;
+    key[0] = (char)attr;
+    memcpy(key + 1, pat, len);
+    uint32_t id = nr_vocab_find(&tp->rx_names, key, len + 1);
+    if (id != NR_NONE) {
+        free(key);
+        *index = id;
+        return NER_OK;
+    }
+    int rc = RESERVE(tp->rx, tp->nrx, tp->caprx, 1);
+    if (rc != NER_OK) {
+        free(key);
+        return rc;
+    }
+    nr_rx *x = &tp->rx[tp->nrx];
+    memset(x, 0, sizeof *x);
+    x->attr = (uint8_t)attr;
+    rc = compile_regex(pat, len, &x->re, where, errbuf, errlen);
+    if (rc != NER_OK) {
+        free(key);
+        return rc;
+    }
+    uint32_t opts = 0, minlen = 0;
+    const uint8_t *bm = NULL;
+    size_t jsz = 0;
+    pcre2_pattern_info(x->re, PCRE2_INFO_ALLOPTIONS, &opts);
+    pcre2_pattern_info(x->re, PCRE2_INFO_MINLENGTH, &minlen);
+    pcre2_pattern_info(x->re, PCRE2_INFO_FIRSTBITMAP, &bm);
+    pcre2_pattern_info(x->re, PCRE2_INFO_JITSIZE, &jsz);
+    x->minlen = minlen;
+    x->anchored = (opts & PCRE2_ANCHORED) != 0;
+    if (bm) {
+        x->has_bitmap = 1;
+        memcpy(x->bitmap, bm, 32);
+    }
+    x->jit = jsz > 0;
+    uint32_t vid = 0;
+    rc = nr_vocab_add(&tp->rx_names, key, len + 1, &vid);
+    free(key);
+    if (rc != NER_OK || vid != tp->nrx) {
+        pcre2_code_free(x->re);
+        return rc != NER_OK ? rc : NER_EINTERNAL;
+    }
+    *index = (uint32_t)tp->nrx++;
+    return NER_OK;
 }
 
 static int compile_regex(const char *pat, size_t len, pcre2_code **out,
@@ -252,13 +329,10 @@ static int parse_str_attr(nr_tokpats *tp, nr_vocab *v, int attr, const char *nam
             char w[128];
             snprintf(w, sizeof w, "%s: %s REGEX", where, name);
             p.kind = P_REGEX;
-            rc = compile_regex(json_string_value(x), json_string_length(x), &p.re, w,
-                               errbuf, errlen);
+            rc = get_regex(tp, attr, json_string_value(x), json_string_length(x), &p.id,
+                           w, errbuf, errlen);
             if (rc != NER_OK) return rc;
-            if ((rc = push_pred(tp, &p)) != NER_OK) {
-                pcre2_code_free(p.re);
-                return rc;
-            }
+            if ((rc = push_pred(tp, &p)) != NER_OK) return rc;
             tp->need |= attr == A_LOWER ? NR_NEED_LOWER_STR
                         : attr == A_SHAPE ? NR_NEED_SHAPE_STR : 0;
             continue;
@@ -401,13 +475,14 @@ static int parse_op(const json_t *val, const char *where, unsigned *ones,
     return NER_EFORMAT;
 }
 
-static int push_elem(nr_tokpats *tp, size_t pred_off, size_t npred, int op, int neg)
+static int push_elem(nr_tokpats *tp, uint32_t spec, int op, int neg)
 {
     int rc = RESERVE(tp->elems, tp->nelems, tp->capelems, 1);
     if (rc != NER_OK) return rc;
     nr_elem *e = &tp->elems[tp->nelems++];
-    e->pred_off = pred_off;
-    e->npred = (uint32_t)npred;
+    e->pred_off = tp->specs[spec].pred_off;
+    e->npred = tp->specs[spec].npred;
+    e->spec = spec;
     e->op = (uint8_t)op;
     e->neg = (uint8_t)neg;
     return NER_OK;
@@ -420,7 +495,7 @@ static int parse_spec(nr_tokpats *tp, nr_vocab *v, const json_t *spec,
         errf(errbuf, errlen, "%s: a token spec must be an object", where);
         return NER_EFORMAT;
     }
-    size_t pred_off = tp->npreds;
+    size_t pred_off = tp->npreds, nids0 = tp->nids, nnums0 = tp->nnums;
     unsigned ones = 1, opts = 0;
     int star = 0, neg = 0, rc;
     const char *k;
@@ -485,12 +560,43 @@ static int parse_spec(nr_tokpats *tp, nr_vocab *v, const json_t *spec,
         }
         if (rc != NER_OK) return rc;
     }
-    size_t npred = tp->npreds - pred_off;
+    /* the same spec seen before: its predicates are reused */
+    json_t *canon = json_copy((json_t *)spec);
+    if (!canon) return NER_ENOMEM;
+    const char *ck;
+    json_t *cv;
+    void *tmp;
+    json_object_foreach_safe(canon, tmp, ck, cv) {
+        char key[32];
+        upper_key(ck, key, sizeof key);
+        if (strcmp(key, "OP") == 0) json_object_del(canon, ck);
+    }
+    char *text = json_dumps(canon, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+    json_decref(canon);
+    if (!text) return NER_ENOMEM;
+    uint32_t sid = nr_vocab_find(&tp->spec_names, text, strlen(text));
+    if (sid != NR_NONE) {
+        tp->npreds = pred_off; /* drop the copy just parsed */
+        tp->nids = nids0;
+        tp->nnums = nnums0;
+    } else {
+        rc = RESERVE(tp->specs, tp->nspecs, tp->capspecs, 1);
+        if (rc == NER_OK) rc = nr_vocab_add(&tp->spec_names, text, strlen(text), &sid);
+        if (rc == NER_OK && sid != tp->nspecs) rc = NER_EINTERNAL;
+        if (rc != NER_OK) {
+            free(text);
+            return rc;
+        }
+        tp->specs[sid].pred_off = pred_off;
+        tp->specs[sid].npred = (uint32_t)(tp->npreds - pred_off);
+        tp->nspecs++;
+    }
+    free(text);
     for (unsigned i = 0; i < ones; i++)
-        if ((rc = push_elem(tp, pred_off, npred, OP_ONE, neg)) != NER_OK) return rc;
+        if ((rc = push_elem(tp, sid, OP_ONE, neg)) != NER_OK) return rc;
     for (unsigned i = 0; i < opts; i++)
-        if ((rc = push_elem(tp, pred_off, npred, OP_OPT, 0)) != NER_OK) return rc;
-    if (star && (rc = push_elem(tp, pred_off, npred, OP_STAR, 0)) != NER_OK) return rc;
+        if ((rc = push_elem(tp, sid, OP_OPT, 0)) != NER_OK) return rc;
+    if (star && (rc = push_elem(tp, sid, OP_STAR, 0)) != NER_OK) return rc;
     return NER_OK;
 }
 
@@ -501,8 +607,7 @@ int nr_tokpats_add(nr_tokpats *tp, nr_vocab *v, const json_t *pattern,
         errf(errbuf, errlen, "a token pattern must be a non-empty list of token specs");
         return NER_EFORMAT;
     }
-    size_t np0 = tp->npreds, ne0 = tp->nelems, ni0 = tp->nids, nn0 = tp->nnums;
-    uint32_t need0 = tp->need;
+    size_t ne0 = tp->nelems;
     int rc = RESERVE(tp->pats, tp->npats, tp->cappats, 1);
     for (size_t i = 0; rc == NER_OK && i < json_array_size(pattern); i++) {
         char where[48];
@@ -515,13 +620,11 @@ int nr_tokpats_add(nr_tokpats *tp, nr_vocab *v, const json_t *pattern,
     }
     if (rc == NER_OK && tp->nelems - ne0 > UINT32_MAX / 2) rc = NER_ETOOBIG;
     if (rc != NER_OK) {
-        free_regexes(tp->preds, np0, tp->npreds);
-        tp->npreds = np0;
+        /* the specs (and regexes) parsed in full stay, unused by any
+         * pattern; at worst the predicates of the bad spec remain too */
         tp->nelems = ne0;
-        tp->nids = ni0;
-        tp->nnums = nn0;
-        tp->need = need0;
         if (rc == NER_ENOMEM) errf(errbuf, errlen, "out of memory");
+        if (rc == NER_ETOOBIG) errf(errbuf, errlen, "the token pattern is too long");
         return rc;
     }
     nr_tpat *p = &tp->pats[tp->npats++];
@@ -643,6 +746,10 @@ void nr_tokscratch_free(nr_tokscratch *s)
     free(s->active2);
     free(s->is_active);
     pcre2_match_data_free(s->md);
+    free(s->rx_gen);
+    free(s->rx_val);
+    free(s->spec_gen);
+    free(s->spec_val);
     free(s);
 }
 
@@ -676,8 +783,43 @@ static uint32_t id_of(const nr_tokview *tv, int attr, size_t i)
     return a ? a[i] : NR_NONE;
 }
 
+static int rx_ok(const nr_tokpats *tp, uint32_t r, const nr_tokview *tv, size_t i,
+                 nr_tokscratch *s)
+{
+    if (s->rx_gen[r] == (uint32_t)(i + 1)) return s->rx_val[r];
+    const nr_rx *x = &tp->rx[r];
+    const char *str;
+    size_t len;
+    if (x->attr == A_LOWER) {
+        str = tv->lower_str + tv->lower_off[i];
+        len = tv->lower_off[i + 1] - tv->lower_off[i];
+    } else if (x->attr == A_SHAPE) {
+        str = tv->shape_str + tv->shape_off[i];
+        len = tv->shape_off[i + 1] - tv->shape_off[i];
+    } else {
+        str = tv->text + tv->start[i];
+        len = tv->end[i] - tv->start[i];
+    }
+    int ok;
+    if (len < x->minlen) {
+        ok = 0;
+    } else if (x->anchored && x->has_bitmap && len &&
+               !(x->bitmap[(unsigned char)str[0] >> 3] & (1u << ((unsigned char)str[0] & 7)))) {
+        ok = 0;
+    } else {
+        pcre2_match_context *mc = (pcre2_match_context *)tp->mctx;
+        int r2 = x->jit ? pcre2_jit_match(x->re, (PCRE2_SPTR)str, len, 0, 0, s->md, mc)
+                        : pcre2_match(x->re, (PCRE2_SPTR)str, len, 0, PCRE2_NO_UTF_CHECK,
+                                      s->md, mc);
+        ok = r2 >= 0;
+    }
+    s->rx_gen[r] = (uint32_t)(i + 1);
+    s->rx_val[r] = (uint8_t)ok;
+    return ok;
+}
+
 static int pred_ok(const nr_tokpats *tp, const nr_pred *p, const nr_tokview *tv,
-                   size_t i, pcre2_match_data *md)
+                   size_t i, nr_tokscratch *s)
 {
     switch (p->kind) {
     case P_EQ:
@@ -703,34 +845,26 @@ static int pred_ok(const nr_tokpats *tp, const nr_pred *p, const nr_tokview *tv,
         return has_num(tp->nums + p->off, p->n, (int64_t)tv->length[i]);
     case P_NUM_NOT_IN:
         return !has_num(tp->nums + p->off, p->n, (int64_t)tv->length[i]);
-    case P_REGEX: {
-        const char *s;
-        size_t len;
-        if (p->attr == A_LOWER) {
-            s = tv->lower_str + tv->lower_off[i];
-            len = tv->lower_off[i + 1] - tv->lower_off[i];
-        } else if (p->attr == A_SHAPE) {
-            s = tv->shape_str + tv->shape_off[i];
-            len = tv->shape_off[i + 1] - tv->shape_off[i];
-        } else {
-            s = tv->text + tv->start[i];
-            len = tv->end[i] - tv->start[i];
-        }
-        int r = pcre2_match(p->re, (PCRE2_SPTR)s, len, 0, PCRE2_NO_UTF_CHECK, md,
-                            (pcre2_match_context *)tp->mctx);
-        return r >= 0;
-    }
+    case P_REGEX:
+        return rx_ok(tp, p->id, tv, i, s);
     default:
         return 0;
     }
 }
 
 static int elem_ok(const nr_tokpats *tp, const nr_elem *e, const nr_tokview *tv,
-                   size_t i, pcre2_match_data *md)
+                   size_t i, nr_tokscratch *s)
 {
-    int ok = 1;
-    for (uint32_t k = 0; k < e->npred && ok; k++)
-        ok = pred_ok(tp, &tp->preds[e->pred_off + k], tv, i, md);
+    int ok;
+    if (s->spec_gen[e->spec] == (uint32_t)(i + 1)) {
+        ok = s->spec_val[e->spec];
+    } else {
+        ok = 1;
+        for (uint32_t k = 0; k < e->npred && ok; k++)
+            ok = pred_ok(tp, &tp->preds[e->pred_off + k], tv, i, s);
+        s->spec_gen[e->spec] = (uint32_t)(i + 1);
+        s->spec_val[e->spec] = (uint8_t)ok;
+    }
     return e->neg ? !ok : ok;
 }
 
@@ -772,6 +906,24 @@ static int scratch_fit(const nr_tokpats *tp, nr_tokscratch *s)
         if (!a || !b || !c) return NER_ENOMEM;
         s->cap_pats = tp->npats;
     }
+    if (s->cap_rx < tp->nrx) {
+        uint32_t *g = realloc(s->rx_gen, tp->nrx * sizeof *g);
+        if (g) s->rx_gen = g;
+        uint8_t *v = realloc(s->rx_val, tp->nrx);
+        if (v) s->rx_val = v;
+        if (!g || !v) return NER_ENOMEM;
+        s->cap_rx = tp->nrx;
+    }
+    if (tp->nrx) memset(s->rx_gen, 0, tp->nrx * sizeof *s->rx_gen);
+    if (s->cap_spec < tp->nspecs) {
+        uint32_t *g = realloc(s->spec_gen, tp->nspecs * sizeof *g);
+        if (g) s->spec_gen = g;
+        uint8_t *v = realloc(s->spec_val, tp->nspecs);
+        if (v) s->spec_val = v;
+        if (!g || !v) return NER_ENOMEM;
+        s->cap_spec = tp->nspecs;
+    }
+    if (tp->nspecs) memset(s->spec_gen, 0, tp->nspecs * sizeof *s->spec_gen);
     for (size_t i = 0; i < tp->nstates; i++) s->states[i] = NONE_POS;
     if (tp->npats) memset(s->is_active, 0, tp->npats);
     return NER_OK;
@@ -818,6 +970,9 @@ int nr_tokpats_match(const nr_tokpats *tp, const nr_tokview *tv,
                 const nr_tpat *pt = &tp->pats[p];
                 size_t *st = s->states + pt->state_off;
                 if (st[0] <= i) continue; /* an earlier thread is there */
+                const nr_elem *e0 = &tp->elems[pt->elem_off];
+                /* a thread that the first token already kills is not started */
+                if (e0->op == OP_ONE && !elem_ok(tp, e0, tv, i, s)) continue;
                 st[0] = i;
                 closure(tp->elems + pt->elem_off, pt->nelem, st);
                 st[pt->nelem] = NONE_POS;
@@ -839,7 +994,7 @@ int nr_tokpats_match(const nr_tokpats *tp, const nr_tokview *tv,
             for (size_t k = 0; k <= m; k++) nx[k] = NONE_POS;
             for (size_t k = 0; k < m; k++) {
                 if (st[k] == NONE_POS) continue;
-                if (!elem_ok(tp, &e[k], tv, i, s->md)) continue;
+                if (!elem_ok(tp, &e[k], tv, i, s)) continue;
                 upd(&nx[e[k].op == OP_STAR ? k : k + 1], st[k]);
             }
             closure(e, m, nx);
@@ -866,7 +1021,9 @@ int nr_tokpats_match(const nr_tokpats *tp, const nr_tokview *tv,
 
 size_t nr_tokpats_bytes(const nr_tokpats *tp)
 {
-    return tp->cappreds * sizeof *tp->preds + tp->capelems * sizeof *tp->elems +
+    return tp->caprx * sizeof *tp->rx + nr_vocab_bytes(&tp->rx_names) +
+           tp->capspecs * sizeof *tp->specs + nr_vocab_bytes(&tp->spec_names) +
+           tp->cappreds * sizeof *tp->preds + tp->capelems * sizeof *tp->elems +
            tp->cappats * sizeof *tp->pats + tp->capids * sizeof *tp->ids +
            tp->capnums * sizeof *tp->nums;
 }

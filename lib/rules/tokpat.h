@@ -17,7 +17,12 @@
  *
  * Attribute names are case-insensitive, as in spaCy.  {} matches any token.
  * Regexes are PCRE2 (UTF, UCP), searched anywhere in the string (Python's
- * re.search), compiled and JIT-compiled when the pattern is added.
+ * re.search), compiled and JIT-compiled when the pattern is added; a regex
+ * used by several specs is compiled once and run at most once per token,
+ * and an anchored one ("^...") is not run at all on a token whose first
+ * byte or length rules it out (PCRE2's start bitmap and minimum length).
+ * Likewise a token spec written the same way in several patterns (OP
+ * aside) is tested once per token.
  *
  * MATCHING
  *   Every pattern runs as a Thompson NFA over the tokens, left to right, in
@@ -69,6 +74,8 @@ typedef struct nr_tokview {
 typedef struct nr_pred nr_pred;
 typedef struct nr_elem nr_elem;
 typedef struct nr_tpat nr_tpat;
+typedef struct nr_rx nr_rx;
+typedef struct nr_spec nr_spec;
 
 typedef struct nr_tokpats {
     nr_pred *preds;
@@ -81,6 +88,12 @@ typedef struct nr_tokpats {
     size_t nids, capids;
     int64_t *nums;          /* LENGTH IN / NOT_IN sets, each sorted */
     size_t nnums, capnums;
+    nr_rx *rx;              /* regexes, each once (by attribute and text) */
+    size_t nrx, caprx;
+    nr_vocab rx_names;      /* attribute byte + regex text -> index in rx */
+    nr_spec *specs;         /* distinct token specs (without OP) */
+    size_t nspecs, capspecs;
+    nr_vocab spec_names;    /* a spec's canonical JSON -> index in specs */
     size_t nstates;         /* sum over patterns of (elements + 1) */
     uint32_t need;          /* NR_NEED_* */
     /* start index: patterns whose first element requires an ORTH or LOWER

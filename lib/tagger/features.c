@@ -18,7 +18,8 @@ enum {
     T_BI_L0 = T_SS_AT + 8, T_BI_0R, T_BI_LR, T_SS_L0, T_SS_0R, T_SS_L0R,
     T_FIRST_SS, T_FIRST_LO, T_W_SSL, T_W_SSR, T_SUF3_L, T_SUF3_R,
     T_DOC_LC, T_DOC_CAP, T_AGG_LO_L, T_AGG_LO_R, T_AGG_SS_L, T_AGG_SS_R,
-    T_LEN, T_PRE_FLAGS, T_GAZ
+    T_LEN, T_PRE_FLAGS, T_GAZ,
+    T_XGAZ, T_XGAZ_SS, T_XGAZ_LC, T_XGAZ_LC_SS, T_XGAZ_L, T_XGAZ_R
 };
 
 uint64_t ntg_mix64(uint64_t x)
@@ -229,6 +230,16 @@ static void word_facts(const ntg_feat_opts *o, const char *w, size_t n,
     t->nsuf = (uint8_t)ns;
 }
 
+void ntg_word_hashes(const char *w, size_t n, uint64_t *word, uint64_t *lower)
+{
+    ntg_feat_opts o;
+    memset(&o, 0, sizeof o);
+    ntg_tokinfo t;
+    word_facts(&o, w, n, &t);
+    *word = t.w;
+    *lower = t.lo;
+}
+
 /* Doc tables: open addressing of 64-bit keys (0 is mapped to 1). */
 static size_t tab_find(const ntg_featbuf *b, uint64_t key, int *found)
 {
@@ -283,8 +294,57 @@ static void mark_gazetteer(const ntg_gaz_view *gz, ntg_tokinfo *ti, size_t n)
     }
 }
 
+/* Marks the phrases of every external list: per list, the longest phrase
+ * starting at each token not covered by an earlier match, left to right
+ * within each sentence; a pass over the words as written and, with
+ * NTG_F_XGAZ_LC, one over their lowercase forms. */
+static void mark_xgaz(const ntg_feat_opts *o, const ntg_xgaz_view *xg,
+                      ntg_tokinfo *ti, size_t n)
+{
+    uint32_t L = xg->n_lists < NTG_MAX_XGAZ ? xg->n_lists : NTG_MAX_XGAZ;
+    size_t maxl = xg->max_len < NTG_GAZ_MAX_LEN ? xg->max_len : NTG_GAZ_MAX_LEN;
+    int passes = (o->flags & NTG_F_XGAZ_LC) ? 2 : 1;
+    for (int lc = 0; lc < passes; lc++) {
+        size_t next[NTG_MAX_XGAZ] = {0}; /* first token not yet covered */
+        uint32_t more = lc ? NTG_XG_LC_MORE : NTG_XG_MORE;
+        unsigned shift = lc ? 16 : 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t max = ti[i].sent_hi - i;
+            if (max > maxl)
+                max = maxl;
+            size_t len[NTG_MAX_XGAZ] = {0};
+            uint64_t k = lc ? NTG_XGAZ_LC_SEED : NTG_XGAZ_SEED;
+            for (size_t l = 1; l <= max; l++) {
+                k = ntg_gaz_key(k, lc ? ti[i + l - 1].lo : ti[i + l - 1].w);
+                uint32_t m = xg->lookup(xg->ctx, k);
+                uint32_t hits = (m >> shift) & 0xFFu;
+                for (uint32_t j = 0; j < L; j++)
+                    if (hits & (1u << j))
+                        len[j] = l;
+                if (!(m & more))
+                    break;
+            }
+            for (uint32_t j = 0; j < L; j++) {
+                if (!len[j] || next[j] > i)
+                    continue;
+                unsigned sh = 4 * j;
+                for (size_t q = 0; q < len[j]; q++) {
+                    uint32_t kind = len[j] == 1 ? 4u : q == 0 ? 1u
+                                  : q + 1 == len[j] ? 3u : 2u;
+                    if (lc)
+                        ti[i + q].xgaz_lc |= kind << sh;
+                    else
+                        ti[i + q].xgaz |= kind << sh;
+                }
+                next[j] = i + len[j];
+            }
+        }
+    }
+}
+
 int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc,
-                  const ntg_gaz_view *gz, ntg_featbuf *b)
+                  const ntg_gaz_view *gz, const ntg_xgaz_view *xg,
+                  ntg_featbuf *b)
 {
     size_t n = doc->n;
     if (n > b->cap) {
@@ -315,6 +375,8 @@ int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc,
     }
     if ((o->flags & NTG_F_GAZ) && gz && gz->lookup)
         mark_gazetteer(gz, b->ti, n);
+    if (xg && xg->lookup && xg->n_lists)
+        mark_xgaz(o, xg, b->ti, n);
     if (!(o->flags & NTG_F_DOC) || n < 2)
         return NER_OK;
     /* two tables in one: word -> first index; lowercase form -> bits */
@@ -372,6 +434,11 @@ int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc,
     return NER_OK;
 }
 
+/* the fixed features of a token (word, affixes, window, bigrams, first,
+ * flags, gazetteers, external lists, doc) leave room for context ones */
+_Static_assert(6 + 2 * NTG_AFFIX_MAX + 12 + 10 + 2 + 1 + 2 + 6 * NTG_MAX_XGAZ + 2 + 4 <=
+               NTG_MAX_FEATS, "NTG_MAX_FEATS is too small");
+
 #define PAD_L 0x1234567812345678ULL
 #define PAD_R 0x8765432187654321ULL
 
@@ -427,6 +494,37 @@ size_t ntg_token_features(const ntg_feat_opts *o, const ntg_tokinfo *ti,
         out[k++] = f1(T_GAZ, t->gaz);
         if (t->gaz)
             out[k++] = f2(T_GAZ, t->gaz, t->sshape);
+    }
+    /* external lists, at most 6 features for each of NTG_MAX_XGAZ lists
+     * (before the open-ended context features below).  First the matches
+     * of the neighbours: the kind as written, else the lowercase kind + 8
+     * (a list of name parts marks each part alone: the neighbours tell a
+     * whole name from the start of a longer one) */
+    {
+        uint32_t lx = i > lo ? ti[i - 1].xgaz : 0, ll = i > lo ? ti[i - 1].xgaz_lc : 0;
+        uint32_t rx = i + 1 < hi ? ti[i + 1].xgaz : 0, rl = i + 1 < hi ? ti[i + 1].xgaz_lc : 0;
+        for (uint32_t j = 0; (lx | ll | rx | rl) && j < NTG_MAX_XGAZ; j++) {
+            uint32_t a = (lx >> (4 * j)) & 15u, b = (ll >> (4 * j)) & 15u;
+            uint32_t c = (rx >> (4 * j)) & 15u, d = (rl >> (4 * j)) & 15u;
+            if (a | b)
+                out[k++] = f2(T_XGAZ_L, j, a ? a : b + 8);
+            if (c | d)
+                out[k++] = f2(T_XGAZ_R, j, c ? c : d + 8);
+        }
+    }
+    /* then the token's own: kind, and kind with the shape */
+    if (t->xgaz | t->xgaz_lc) {
+        for (uint32_t j = 0; j < NTG_MAX_XGAZ; j++) {
+            uint32_t kx = (t->xgaz >> (4 * j)) & 15u, kl = (t->xgaz_lc >> (4 * j)) & 15u;
+            if (kx) {
+                out[k++] = f2(T_XGAZ, j, kx);
+                out[k++] = f3(T_XGAZ_SS, j, kx, t->sshape);
+            }
+            if (kl) {
+                out[k++] = f2(T_XGAZ_LC, j, kl);
+                out[k++] = f3(T_XGAZ_LC_SS, j, kl, t->sshape);
+            }
+        }
     }
     if ((o->flags & NTG_F_DOC) && (t->flags & NTG_W_HASUPPER)) {
         out[k++] = f2(T_DOC_LC, t->doc & NTG_DOC_LC_SEEN, t->first);

@@ -18,6 +18,8 @@ typedef struct ntg_tokinfo {
     uint32_t sent_lo, sent_hi; /* the token's sentence [lo, hi) */
     uint8_t npre, nsuf, first, doc;  /* doc: NTG_DOC_* bits */
     uint16_t gaz;        /* 0, or (kind 1..4 = B I L U) << 8 | label */
+    uint32_t xgaz;       /* external list j: kind 1..4 in bits 4j..4j+3 */
+    uint32_t xgaz_lc;    /* the same for the lowercase matches */
 } ntg_tokinfo;
 
 /* flags */
@@ -50,7 +52,6 @@ void ntg_featbuf_free(ntg_featbuf *b);
 
 /* A gazetteer of entity phrases: lookup(ctx, key) gives label + 1 for the
  * phrase whose key is key (see ntg_gaz_key), or 0. */
-#define NTG_GAZ_MAX_LEN 8
 typedef struct ntg_gaz_view {
     uint32_t (*lookup)(const void *ctx, uint64_t key);
     const void *ctx;
@@ -61,11 +62,39 @@ typedef struct ntg_gaz_view {
  * word hash (ntg_tokinfo.w) of each of its tokens. */
 uint64_t ntg_gaz_key(uint64_t k, uint64_t word_hash);
 
+/* External gazetteers: one table of phrase keys, each with a mask of
+ * NTG_XG_* bits.  The key of a phrase as written chains ntg_gaz_key from
+ * NTG_XGAZ_SEED over the word hashes (ntg_tokinfo.w) of its tokens; the
+ * key of its lowercase form chains from NTG_XGAZ_LC_SEED over the
+ * lowercase hashes (ntg_tokinfo.lo).  A key that begins a longer phrase
+ * carries the MORE bit, so that matching stops at the first key without
+ * it.  lookup(ctx, key) gives the mask, or 0 for an unknown key. */
+#define NTG_XGAZ_SEED 0xbb67ae8584caa73bULL
+#define NTG_XGAZ_LC_SEED 0x3c6ef372fe94f82bULL
+#define NTG_XG_EXACT(j) (1u << (j))        /* a phrase of list j */
+#define NTG_XG_MORE 0x8000u                /* a longer phrase continues */
+#define NTG_XG_LC(j) (1u << (16 + (j)))    /* a lowercased phrase of list j */
+#define NTG_XG_LC_MORE 0x80000000u
+#define NTG_XG_VALID(n) ((((1u << (n)) - 1u) * 0x10001u) | NTG_XG_MORE | \
+                         NTG_XG_LC_MORE)
+typedef struct ntg_xgaz_view {
+    uint32_t (*lookup)(const void *ctx, uint64_t key);
+    const void *ctx;
+    uint32_t n_lists;   /* 1..NTG_MAX_XGAZ */
+    uint32_t max_len;   /* tokens of the longest phrase */
+} ntg_xgaz_view;
+
+/* The word hash and the lowercase hash of a token (ntg_tokinfo.w, .lo). */
+void ntg_word_hashes(const char *w, size_t n, uint64_t *word, uint64_t *lower);
+
 /* Computes the facts of every token of doc (sentences from doc->sent_start);
  * with NTG_F_GAZ and gz, marks the longest phrases of gz found left to right
- * in each sentence.  NER_OK or NER_ENOMEM. */
+ * in each sentence; with xg (may be NULL), the same for every external list
+ * (and, with NTG_F_XGAZ_LC, for their lowercase forms).  NER_OK or
+ * NER_ENOMEM. */
 int ntg_doc_facts(const ntg_feat_opts *o, const ntg_doc *doc,
-                  const ntg_gaz_view *gz, ntg_featbuf *b);
+                  const ntg_gaz_view *gz, const ntg_xgaz_view *xg,
+                  ntg_featbuf *b);
 
 /* Writes the features of token i into out (room for NTG_MAX_FEATS) and
  * returns how many. */

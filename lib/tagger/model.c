@@ -32,6 +32,11 @@ struct ntg_model {
     const unsigned char *gaz;  /* NULL: none */
     uint64_t gaz_mask;
     size_t gaz_probe;
+    const unsigned char *xgaz; /* external lists; NULL: none */
+    uint64_t xgaz_mask;
+    size_t xgaz_probe, xgaz_keys;
+    uint32_t n_xgaz, xgaz_max_len;
+    const char *xgaz_labels[NTG_MAX_XGAZ];
 };
 
 struct ntg_scratch {
@@ -261,12 +266,26 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
                     const uint64_t *hashes, const uint32_t *row_of,
                     size_t n_feats, const uint32_t *rows, size_t rows_len,
                     const uint64_t *gaz_keys, const uint32_t *gaz_labels,
-                    size_t n_gaz, unsigned char **out, size_t *len)
+                    size_t n_gaz, const ntg_xgaz_image *xg,
+                    unsigned char **out, size_t *len)
 {
     *out = NULL;
     if (n_labels == 0 || n_labels > NTG_MAX_LABELS || !(temperature > 0) ||
         rows_len >= NTG_EMPTY)
         return NER_EINVAL;
+    uint32_t n_xl = xg && xg->n_keys ? xg->n_labels : 0;
+    if (n_xl > NTG_MAX_XGAZ || (n_xl && (xg->max_len < 1 || xg->max_len > NTG_GAZ_MAX_LEN)))
+        return NER_EINVAL;
+    size_t xlab_len = 0;
+    for (uint32_t i = 0; i < n_xl; i++) {
+        size_t l = strlen(xg->labels[i]);
+        if (l == 0 || l >= NTG_XGAZ_LABEL_BYTES)
+            return NER_EINVAL;
+        xlab_len += l + 1;
+    }
+    for (size_t i = 0; n_xl && i < xg->n_keys; i++)
+        if (!xg->masks[i] || (xg->masks[i] & ~NTG_XG_VALID(n_xl)))
+            return NER_EINVAL;
     uint32_t T = NTG_N_TAGS(n_labels);
     size_t lab_len = 0;
     for (uint32_t i = 0; i < n_labels; i++)
@@ -290,7 +309,17 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
             return NER_ETOOBIG;
     }
     size_t off_gaz = align8(off_rows + rows_len * 4);
-    size_t total = align8(off_gaz + (size_t)gslots * 16);
+    uint64_t xslots = 0;
+    if (n_xl) {
+        xslots = 16;
+        while (xslots < xg->n_keys + xg->n_keys / 2 + 1)
+            xslots *= 2;
+        if (xslots > NTG_MAX_SLOTS)
+            return NER_ETOOBIG;
+    }
+    size_t off_xg = align8(off_gaz + (size_t)gslots * 16);
+    size_t off_xl = align8(off_xg + (size_t)xslots * 16);
+    size_t total = align8(off_xl + xlab_len);
     unsigned char *img = calloc(1, total);
     if (!img)
         return NER_ENOMEM;
@@ -316,6 +345,12 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
     wr64(img + 120, n_feats);
     wr64(img + 128, gslots ? off_gaz : 0);
     wr64(img + 136, gslots);
+    wr64(img + 144, n_xl ? off_xg : 0);
+    wr64(img + 152, xslots);
+    wr64(img + 160, n_xl ? off_xl : 0);
+    wr64(img + 168, xlab_len);
+    wr32(img + 176, n_xl);
+    wr32(img + 180, n_xl ? xg->max_len : 0);
     size_t p = off_lab;
     for (uint32_t i = 0; i < n_labels; i++) {
         size_t l = strlen(labels[i]) + 1;
@@ -343,6 +378,24 @@ int ntg_image_build(const char *const *labels, uint32_t n_labels,
             i = (i + 1) & (gslots - 1);
         wr64(img + off_gaz + i * 16, gaz_keys[g]);
         wr32(img + off_gaz + i * 16 + 8, gaz_labels[g] + 1);
+    }
+    for (size_t g = 0; n_xl && g < xg->n_keys; g++) {
+        uint64_t i = xg->keys[g] & (xslots - 1);
+        while (rd32(img + off_xg + i * 16 + 8) != 0) {
+            if (rd64(img + off_xg + i * 16) == xg->keys[g]) {
+                free(img);
+                return NER_EINVAL; /* the same key twice */
+            }
+            i = (i + 1) & (xslots - 1);
+        }
+        wr64(img + off_xg + i * 16, xg->keys[g]);
+        wr32(img + off_xg + i * 16 + 8, xg->masks[g]);
+    }
+    p = off_xl;
+    for (uint32_t i = 0; i < n_xl; i++) {
+        size_t l = strlen(xg->labels[i]) + 1;
+        memcpy(img + p, xg->labels[i], l);
+        p += l;
     }
     wr64(img + 24, ntg_checksum(img, total));
     *out = img;
@@ -403,7 +456,8 @@ static int model_open(ntg_model **out, const unsigned char *img, size_t len,
     if (memcmp(img, NTG_MAGIC, 8) != 0)
         BAD("tagger model: bad magic at byte 0 (not a libner tagger model)");
     if (rd32(img + 8) != NTG_VERSION)
-        BAD("tagger model: format version %u at byte 8 is not supported (want %u)",
+        BAD("tagger model: format version %u at byte 8 is not supported (this "
+            "libner reads version %u); retrain it with `ner train`",
             rd32(img + 8), NTG_VERSION);
     if (rd32(img + 12) != NTG_HEADER_SIZE)
         BAD("tagger model: header size %u at byte 12, want %u", rd32(img + 12),
@@ -601,6 +655,81 @@ static int model_open(ntg_model **out, const unsigned char *img, size_t len,
             BAD("tagger model: gazetteer offset without slots (bytes 128-143)");
         }
     }
+    /* external lists */
+    {
+        uint64_t off_xg = rd64(img + 144), xslots = rd64(img + 152);
+        uint64_t off_xl = rd64(img + 160), xl_len = rd64(img + 168);
+        uint32_t n_xl = rd32(img + 176), max_len = rd32(img + 180);
+        if (n_xl == 0) {
+            if (off_xg || xslots || off_xl || xl_len || max_len)
+                BAD("tagger model: external list fields (bytes 144-183) without lists");
+        } else {
+            if (n_xl > NTG_MAX_XGAZ || max_len < 1 || max_len > NTG_GAZ_MAX_LEN)
+                BAD("tagger model: %u external lists, longest phrase %u (bytes "
+                    "176-183) out of range", n_xl, max_len);
+            if (xslots < 1 || xslots > NTG_MAX_SLOTS || (xslots & (xslots - 1)) ||
+                !section_ok(off_xg, xslots * 16, len))
+                BAD("tagger model: external list table (bytes 144-159) bad size "
+                    "or outside the file");
+            if (!section_ok(off_xl, xl_len, len))
+                BAD("tagger model: external list labels (bytes 160-175) outside the file");
+            const char *lp = (const char *)img + off_xl;
+            size_t left = (size_t)xl_len;
+            for (uint32_t i = 0; i < n_xl; i++) {
+                const char *z = memchr(lp, '\0', left);
+                if (!z)
+                    BAD("tagger model: external list label %u is not NUL-terminated", i);
+                size_t l = (size_t)(z - lp);
+                if (l == 0 || l >= NTG_XGAZ_LABEL_BYTES)
+                    BAD("tagger model: external list label %u is empty or longer "
+                        "than %d bytes", i, NTG_XGAZ_LABEL_BYTES - 1);
+                for (size_t q = 0; q < l; q++)
+                    if ((unsigned char)lp[q] < 0x20)
+                        BAD("tagger model: external list label %u holds a control byte", i);
+                for (uint32_t j = 0; j < i; j++)
+                    if (strcmp(m->xgaz_labels[j], lp) == 0)
+                        BAD("tagger model: external list \"%s\" appears twice", lp);
+                m->xgaz_labels[i] = lp;
+                lp = z + 1;
+                left -= l + 1;
+            }
+            if (left != 0)
+                BAD("tagger model: %zu stray bytes after the external list labels", left);
+            uint32_t valid = NTG_XG_VALID(n_xl);
+            if (!(m->fo.flags & NTG_F_XGAZ_LC))
+                valid &= 0xFFFFu;
+            const unsigned char *g = img + off_xg;
+            uint64_t used = 0;
+            for (uint64_t i = 0; i < xslots; i++) {
+                uint32_t mk = rd32(g + i * 16 + 8);
+                if ((mk & ~valid) || rd32(g + i * 16 + 12) != 0)
+                    BAD("tagger model: external list slot %llu has a bad mask",
+                        (unsigned long long)i);
+                used += mk != 0;
+            }
+            if (used == 0 || used >= xslots)
+                BAD("tagger model: the external list table is empty or has no empty slot");
+            uint64_t start = 0;
+            while (rd32(g + start * 16 + 8) != 0)
+                start++;
+            size_t run = 0, maxp = 0;
+            for (uint64_t k = 1; k <= xslots; k++) {
+                uint64_t i = (start + k) & (xslots - 1);
+                if (rd32(g + i * 16 + 8) != 0) {
+                    if (++run > maxp)
+                        maxp = run;
+                } else {
+                    run = 0;
+                }
+            }
+            m->xgaz = g;
+            m->xgaz_mask = xslots - 1;
+            m->xgaz_probe = maxp;
+            m->xgaz_keys = (size_t)used;
+            m->n_xgaz = n_xl;
+            m->xgaz_max_len = max_len;
+        }
+    }
     *out = m;
     return NER_OK;
 fail:
@@ -734,6 +863,13 @@ const char *const *ntg_model_labels(const ntg_model *m) { return m->labels; }
 size_t ntg_model_feature_count(const ntg_model *m) { return m->n_feats; }
 double ntg_model_temperature(const ntg_model *m) { return m->temp; }
 void ntg_model_feat_opts(const ntg_model *m, ntg_feat_opts *out) { *out = m->fo; }
+size_t ntg_model_xgaz_count(const ntg_model *m) { return m->n_xgaz; }
+size_t ntg_model_xgaz_keys(const ntg_model *m) { return m->xgaz_keys; }
+
+const char *ntg_model_xgaz_label(const ntg_model *m, size_t i)
+{
+    return i < m->n_xgaz ? m->xgaz_labels[i] : NULL;
+}
 
 int ntg_model_with_temperature(const ntg_model *m, double temperature,
                                ntg_model **out)
@@ -795,6 +931,22 @@ static uint32_t gaz_lookup(const void *ctx, uint64_t key)
         if (rd64(s) == key)
             return lab;
         i = (i + 1) & m->gaz_mask;
+    }
+    return 0;
+}
+
+static uint32_t xgaz_lookup(const void *ctx, uint64_t key)
+{
+    const ntg_model *m = ctx;
+    uint64_t i = key & m->xgaz_mask;
+    for (size_t p = 0; p <= m->xgaz_probe; p++) {
+        const unsigned char *s = m->xgaz + i * 16;
+        uint32_t mk = rd32(s + 8);
+        if (mk == 0)
+            return 0;
+        if (rd64(s) == key)
+            return mk;
+        i = (i + 1) & m->xgaz_mask;
     }
     return 0;
 }
@@ -934,7 +1086,9 @@ int ntg_predict(const ntg_model *m, const ntg_doc *doc, ntg_scratch *s,
         return NER_OK;
     uint32_t T = m->n_tags;
     ntg_gaz_view gz = {gaz_lookup, m};
-    int rc = ntg_doc_facts(&m->fo, doc, m->gaz ? &gz : NULL, &s->fb);
+    ntg_xgaz_view xg = {xgaz_lookup, m, m->n_xgaz, m->xgaz_max_len};
+    int rc = ntg_doc_facts(&m->fo, doc, m->gaz ? &gz : NULL, m->xgaz ? &xg : NULL,
+                           &s->fb);
     if (rc != NER_OK)
         return rc;
     if (n > SIZE_MAX / (T * sizeof(float)) / 2)

@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include "tagger/tagger.h"
 
-/* Layout of the 128-byte header (all little-endian):
- *   0  magic "NERTAGR1"           8  u32 version (1)   12 u32 header size (128)
+/* Layout of the 184-byte header (all little-endian):
+ *   0  magic "NERTAGR1"           8  u32 version (2)   12 u32 header size (184)
  *   16 u64 file size              24 u64 checksum of the file with these 8
  *                                    bytes read as zero
  *   32 u32 n_labels  36 u32 n_tags  40 u32 feature flags  44 u32 prefix_max
@@ -25,22 +25,43 @@
  *      power of two; each slot is u64 phrase key (ntg_gaz_key), u32 label + 1
  *      or 0 when empty, u32 zero; a phrase lives at the first free slot from
  *      key & (slots - 1))
+ *   -- version 2 --
+ *   144 u64 external gazetteer offset  152 u64 its slot count (0 when there
+ *      are no lists, else a power of two; each slot is u64 key, u32 mask of
+ *      NTG_XG_* bits (features.h) or 0 when empty, u32 zero; placed like the
+ *      gazetteer's)
+ *   160 u64 external list labels offset  168 u64 their bytes (NUL-terminated)
+ *   176 u32 external list count (0..NTG_MAX_XGAZ)  180 u32 tokens of the
+ *      longest external phrase (1..NTG_GAZ_MAX_LEN; 0 without lists)
  * Sections start at multiples of 8. */
 #define NTG_MAGIC "NERTAGR1"
-#define NTG_VERSION 1u
-#define NTG_HEADER_SIZE 144u
+#define NTG_VERSION 2u
+#define NTG_HEADER_SIZE 184u
 #define NTG_EMPTY 0xFFFFFFFFu
 #define NTG_MAX_SLOTS ((uint64_t)1 << 30)
 
-/* Builds an image.  hashes[i]'s row starts at row_of[i] in rows.  On success
- * *out is malloc'd.  NER_EINVAL / NER_ETOOBIG / NER_ENOMEM. */
+/* External lists for an image: keys[i] carries masks[i] (NTG_XG_* bits of
+ * lists below n_labels; keys distinct). */
+typedef struct ntg_xgaz_image {
+    const char *const *labels;
+    uint32_t n_labels;      /* 0..NTG_MAX_XGAZ */
+    uint32_t max_len;       /* tokens of the longest phrase */
+    const uint64_t *keys;
+    const uint32_t *masks;
+    size_t n_keys;
+} ntg_xgaz_image;
+
+/* Builds an image.  hashes[i]'s row starts at row_of[i] in rows; xg may be
+ * NULL (no external lists).  On success *out is malloc'd.  NER_EINVAL /
+ * NER_ETOOBIG / NER_ENOMEM. */
 int ntg_image_build(const char *const *labels, uint32_t n_labels,
                     const ntg_feat_opts *fo, float temperature,
                     const float *trans, const float *start, const float *end,
                     const uint64_t *hashes, const uint32_t *row_of,
                     size_t n_feats, const uint32_t *rows, size_t rows_len,
                     const uint64_t *gaz_keys, const uint32_t *gaz_labels,
-                    size_t n_gaz, unsigned char **out, size_t *len);
+                    size_t n_gaz, const ntg_xgaz_image *xg,
+                    unsigned char **out, size_t *len);
 
 uint64_t ntg_checksum(const unsigned char *p, size_t len);
 

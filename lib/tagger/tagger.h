@@ -16,9 +16,10 @@
  *   A loaded ntg_model is never written: any number of threads may call
  *   ntg_predict with it at once.  A trainer belongs to one thread.
  *
- * MODEL FILE (little-endian; see model.c for the exact layout)
+ * MODEL FILE (little-endian; see model_impl.h for the exact layout)
  *   magic "NERTAGR1", format version, header size, sizes and offsets of
  *   every section, file size and a 64-bit checksum of everything else.
+ *   Files of another format version are refused with a message saying so.
  *   Loading checks every size against the file size before touching a
  *   section, validates the hash table and every weight row, and refuses
  *   anything inconsistent with NER_EFORMAT; nothing is allocated from a
@@ -49,7 +50,15 @@
 #define NTG_F_DOC    0x1u /* document-level features */
 #define NTG_F_GAZ    0x2u /* gazetteer of the training entities */
 #define NTG_F_BIGRAM 0x4u /* neighbouring-word bigrams */
-#define NTG_F_KNOWN  (NTG_F_DOC | NTG_F_GAZ | NTG_F_BIGRAM)
+#define NTG_F_XGAZ_LC 0x8u /* external gazetteers also match lowercased */
+#define NTG_F_KNOWN  (NTG_F_DOC | NTG_F_GAZ | NTG_F_BIGRAM | NTG_F_XGAZ_LC)
+
+/* External gazetteers (ntg_trainer_add_phrase): at most this many labels,
+ * each of 1..NTG_XGAZ_LABEL_BYTES - 1 bytes; phrases of 1..NTG_GAZ_MAX_LEN
+ * tokens. */
+#define NTG_MAX_XGAZ 8
+#define NTG_XGAZ_LABEL_BYTES 64
+#define NTG_GAZ_MAX_LEN 8        /* tokens of a gazetteer phrase, at most */
 
 typedef struct ntg_feat_opts {
     uint32_t flags;      /* NTG_F_* */
@@ -110,6 +119,12 @@ const char *const *ntg_model_labels(const ntg_model *m);
 size_t ntg_model_feature_count(const ntg_model *m);
 double ntg_model_temperature(const ntg_model *m);
 void ntg_model_feat_opts(const ntg_model *m, ntg_feat_opts *out);
+/* External gazetteers baked into the model: their labels (NUL-terminated,
+ * valid until the model is freed; NULL out of range) and the number of
+ * phrase keys stored (with the lowercase variant: both forms). */
+size_t ntg_model_xgaz_count(const ntg_model *m);
+const char *ntg_model_xgaz_label(const ntg_model *m, size_t i);
+size_t ntg_model_xgaz_keys(const ntg_model *m);
 
 /* A copy of the image with another confidence temperature (> 0). */
 int ntg_model_with_temperature(const ntg_model *m, double temperature,
@@ -162,6 +177,24 @@ void ntg_trainer_free(ntg_trainer *t);
  * (a span that could not be aligned): the update then follows the best
  * sequence consistent with the known tags.  Copies what it needs. */
 int ntg_trainer_add(ntg_trainer *t, const ntg_doc *doc, const int16_t *gold);
+
+/* Adds a phrase of an external gazetteer (a list of names such as company
+ * names, not tied to the model's labels): its n tokens, split the way the
+ * text will be at run time.  gaz_label names the list ("ORG"); phrases of
+ * one label form one list.  Every sentence of training and prediction is
+ * then matched against the lists (longest match left to right, per list,
+ * case as written; with NTG_F_XGAZ_LC also on lowercased tokens as a
+ * separate feature) and the tokens get features of the list, their
+ * position in the match (B I L U) and their shape.  The phrases are stored
+ * (hashed) in the model.  Call before ntg_trainer_prepare.  NER_EINVAL for
+ * n == 0, a bad label or after prepare; NER_ETOOBIG when n exceeds
+ * NTG_GAZ_MAX_LEN or the label would be list NTG_MAX_XGAZ + 1 (the
+ * phrase is not added). */
+int ntg_trainer_add_phrase(ntg_trainer *t, const char *gaz_label,
+                           const char *const *words, const size_t *lens,
+                           size_t n);
+/* Distinct phrases added so far (over every list). */
+size_t ntg_trainer_phrase_count(const ntg_trainer *t);
 
 /* Counts and prunes features; call once after the last add. */
 int ntg_trainer_prepare(ntg_trainer *t, char *errbuf, size_t errlen);

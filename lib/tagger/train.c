@@ -52,6 +52,15 @@ struct ntg_trainer {
     size_t n_phr;
     uint32_t *gslot;         /* open addressing: phrase + 1 */
     size_t gslots;
+    /* external lists: keys (as written and lowercased, with the prefixes
+     * of longer phrases) and their NTG_XG_* masks */
+    char *xlabels[NTG_MAX_XGAZ];
+    uint32_t n_xl, xmax_len;
+    uint64_t *xkey;
+    uint32_t *xmask;
+    size_t n_x, x_cap, n_xphr;
+    uint32_t *xslot;         /* open addressing: key index + 1 */
+    size_t xslots;
     /* scratch */
     ntg_featbuf fb;
     uint64_t feats[NTG_MAX_FEATS];
@@ -174,6 +183,11 @@ void ntg_trainer_free(ntg_trainer *t)
     free(t->gcount);
     free(t->gfold);
     free(t->gslot);
+    for (uint32_t i = 0; i < t->n_xl; i++)
+        free(t->xlabels[i]);
+    free(t->xkey);
+    free(t->xmask);
+    free(t->xslot);
     ntg_featbuf_free(&t->fb);
     free(t->em);
     free(t->bp);
@@ -249,6 +263,117 @@ int ntg_trainer_add(ntg_trainer *t, const ntg_doc *doc, const int16_t *gold)
     t->n_tok += n;
     t->doff[++t->n_docs] = t->n_tok;
     return NER_OK;
+}
+
+/* ------------------------------------------------------------ external lists */
+
+static size_t xfind(const ntg_trainer *t, uint64_t key)
+{
+    size_t mask = t->xslots - 1, i = (size_t)ntg_mix64(key) & mask;
+    while (t->xslot[i] && t->xkey[t->xslot[i] - 1] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+/* ORs bits into key's mask, adding the key when new. */
+static int xput(ntg_trainer *t, uint64_t key, uint32_t bits)
+{
+    if (!t->xslots) {
+        t->xslot = calloc(1024, sizeof *t->xslot);
+        if (!t->xslot)
+            return NER_ENOMEM;
+        t->xslots = 1024;
+    }
+    size_t s = xfind(t, key);
+    if (t->xslot[s]) {
+        t->xmask[t->xslot[s] - 1] |= bits;
+        return NER_OK;
+    }
+    if (t->n_x == t->x_cap) {
+        size_t cap = t->x_cap ? t->x_cap * 2 : 1024;
+        uint64_t *k = realloc(t->xkey, cap * sizeof *k);
+        if (!k)
+            return NER_ENOMEM;
+        t->xkey = k;
+        uint32_t *m = realloc(t->xmask, cap * sizeof *m);
+        if (!m)
+            return NER_ENOMEM;
+        t->xmask = m;
+        t->x_cap = cap;
+    }
+    if ((t->n_x + 1) * 2 > t->xslots) {
+        uint32_t *g = calloc(t->xslots * 2, sizeof *g);
+        if (!g)
+            return NER_ENOMEM;
+        free(t->xslot);
+        t->xslot = g;
+        t->xslots *= 2;
+        for (size_t q = 0; q < t->n_x; q++)
+            t->xslot[xfind(t, t->xkey[q])] = (uint32_t)(q + 1);
+        s = xfind(t, key);
+    }
+    t->xkey[t->n_x] = key;
+    t->xmask[t->n_x] = bits;
+    t->xslot[s] = (uint32_t)(++t->n_x);
+    return NER_OK;
+}
+
+static uint32_t xget(const ntg_trainer *t, uint64_t key)
+{
+    if (!t->xslots)
+        return 0;
+    size_t s = xfind(t, key);
+    return t->xslot[s] ? t->xmask[t->xslot[s] - 1] : 0;
+}
+
+int ntg_trainer_add_phrase(ntg_trainer *t, const char *gaz_label,
+                           const char *const *words, const size_t *lens,
+                           size_t n)
+{
+    if (!t || t->prepared || !gaz_label || n == 0 || (!words && n))
+        return NER_EINVAL;
+    size_t ll = strlen(gaz_label);
+    if (ll == 0 || ll >= NTG_XGAZ_LABEL_BYTES)
+        return NER_EINVAL;
+    for (size_t i = 0; i < ll; i++)
+        if ((unsigned char)gaz_label[i] < 0x20)
+            return NER_EINVAL;
+    if (n > NTG_GAZ_MAX_LEN)
+        return NER_ETOOBIG;
+    uint32_t j = 0;
+    while (j < t->n_xl && strcmp(t->xlabels[j], gaz_label) != 0)
+        j++;
+    if (j == t->n_xl) {
+        if (t->n_xl == NTG_MAX_XGAZ)
+            return NER_ETOOBIG;
+        if (!(t->xlabels[j] = strdup(gaz_label)))
+            return NER_ENOMEM;
+        t->n_xl++;
+    }
+    uint64_t kw = NTG_XGAZ_SEED, kl = NTG_XGAZ_LC_SEED;
+    int rc = NER_OK;
+    for (size_t i = 0; i < n && rc == NER_OK; i++) {
+        uint64_t w, lo;
+        ntg_word_hashes(words[i], lens[i], &w, &lo);
+        kw = ntg_gaz_key(kw, w);
+        kl = ntg_gaz_key(kl, lo);
+        int last = i + 1 == n;
+        if (last && !(xget(t, kw) & NTG_XG_EXACT(j)))
+            t->n_xphr++;
+        rc = xput(t, kw, last ? NTG_XG_EXACT(j) : NTG_XG_MORE);
+        if (rc == NER_OK)
+            rc = xput(t, kl, last ? NTG_XG_LC(j) : NTG_XG_LC_MORE);
+    }
+    if (rc == NER_OK && n > t->xmax_len)
+        t->xmax_len = (uint32_t)n;
+    return rc;
+}
+
+size_t ntg_trainer_phrase_count(const ntg_trainer *t) { return t->n_xphr; }
+
+static uint32_t xgaz_lookup_train(const void *ctx, uint64_t key)
+{
+    return xget(ctx, key);
 }
 
 /* ------------------------------------------------------------ gazetteer */
@@ -384,7 +509,9 @@ static int extract_all(ntg_trainer *t)
         ntg_doc doc = {words, t->wlen + a, n, t->wstart + a};
         gaz_ctx gc = {t, (int)(d % NTG_FOLDS)};
         ntg_gaz_view gz = {gaz_lookup_train, &gc};
-        if ((rc = ntg_doc_facts(&t->o.feat, &doc, &gz, &t->fb)) != NER_OK)
+        ntg_xgaz_view xg = {xgaz_lookup_train, t, t->n_xl, t->xmax_len};
+        if ((rc = ntg_doc_facts(&t->o.feat, &doc, &gz, t->n_xl ? &xg : NULL,
+                                &t->fb)) != NER_OK)
             break;
         for (size_t i = 0; i < n && rc == NER_OK; i++) {
             size_t nf = ntg_token_features(&t->o.feat, t->fb.ti, n, i, t->feats);
@@ -464,11 +591,9 @@ int ntg_trainer_prepare(ntg_trainer *t, char *errbuf, size_t errlen)
         i = j;
     }
     t->n_feats = nk;
-    t->fhash = realloc(sorted, (nk ? nk : 1) * sizeof *sorted);
-    if (!t->fhash) {
-        free(sorted);
-        return NER_ENOMEM;
-    }
+    /* shrinking: when realloc fails, the larger block serves */
+    uint64_t *shrunk = realloc(sorted, (nk ? nk : 1) * sizeof *sorted);
+    t->fhash = shrunk ? shrunk : sorted;
     t->ids = malloc((t->raw_n ? t->raw_n : 1) * sizeof *t->ids);
     if (!t->ids)
         return NER_ENOMEM;
@@ -728,11 +853,44 @@ int ntg_trainer_snapshot(const ntg_trainer *t, double temperature,
     }
     for (size_t p = 0; p < ng; p++)
         glab[p] = gaz_label(t, p, -1) - 1;
+    /* external lists: without the lowercase variant, only the keys as
+     * written; sorted, so that the image does not depend on the order the
+     * phrases came in */
+    uint32_t keep = (t->o.feat.flags & NTG_F_XGAZ_LC) ? 0xFFFFFFFFu : 0xFFFFu;
+    size_t nx = 0;
+    uint64_t *xk = malloc((t->n_x ? t->n_x : 1) * sizeof *xk);
+    uint32_t *xm = malloc((t->n_x ? t->n_x : 1) * sizeof *xm);
+    uint64_t *pairs = malloc((t->n_x ? t->n_x : 1) * 2 * sizeof *pairs);
+    if (!xk || !xm || !pairs) {
+        free(glab);
+        free(xk);
+        free(xm);
+        free(pairs);
+        rc = NER_ENOMEM;
+        goto done;
+    }
+    for (size_t q = 0; q < t->n_x; q++) {
+        if (t->xmask[q] & keep) {
+            pairs[2 * nx] = t->xkey[q];
+            pairs[2 * nx + 1] = t->xmask[q] & keep;
+            nx++;
+        }
+    }
+    qsort(pairs, nx, 2 * sizeof *pairs, cmp_u64); /* keys are distinct */
+    for (size_t q = 0; q < nx; q++) {
+        xk[q] = pairs[2 * q];
+        xm[q] = (uint32_t)pairs[2 * q + 1];
+    }
+    free(pairs);
+    ntg_xgaz_image xg = {(const char *const *)t->xlabels, t->n_xl, t->xmax_len,
+                         xk, xm, nx};
     rc = ntg_image_build((const char *const *)t->labels, t->n_labels, &t->o.feat,
                          (float)temperature, tr, tr + (size_t)T * T,
                          tr + (size_t)T * T + T, hashes, row_of, nf, rows,
-                         rows_len, t->gkey, glab, ng, &img, &len);
+                         rows_len, t->gkey, glab, ng, nx ? &xg : NULL, &img, &len);
     free(glab);
+    free(xk);
+    free(xm);
     if (rc == NER_OK)
         rc = ntg_model_load_mem(out, img, len, 1, errbuf, errlen);
     else

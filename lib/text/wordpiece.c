@@ -360,7 +360,7 @@ static int vocab_txt_parse(nt_wordpiece *wp, const char *name, const char *s,
                            size_t n, char *errbuf, size_t errlen)
 {
     size_t i = 0, line = 0;
-    char where[300];
+    char where[700];
     while (i < n) {
         size_t a = i;
         while (i < n && s[i] != '\n' && s[i] != '\r')
@@ -450,7 +450,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     }
     const char *key;
     json_t *v;
-    char where[300];
+    char where[700];
     snprintf(where, sizeof where, "%s, model.vocab", name);
     json_object_foreach(vocab, key, v) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 ||
@@ -1097,9 +1097,9 @@ static int find_normd(const nt_wordpiece *wp, const nt_normtext *t, size_t from,
     return 0;
 }
 
-/* Normalises and encodes the raw segment [a, b) of the text. */
-static int encode_segment(const nt_wordpiece *wp, const char *text, size_t a,
-                          size_t b, nt_wp_out *o, uint32_t *word, cp_cursor *k)
+/* Normalises and encodes the raw part [a, b) of the text. */
+static int encode_part(const nt_wordpiece *wp, const char *text, size_t a,
+                       size_t b, nt_wp_out *o, uint32_t *word, cp_cursor *k)
 {
     int rc = nt_bert_normalize(&wp->info.norm, text + a, b - a, a, &o->norm);
     if (rc != NER_OK)
@@ -1121,6 +1121,31 @@ static int encode_segment(const nt_wordpiece *wp, const char *text, size_t a,
         pos = me;
     }
     return NER_OK;
+}
+
+/* Bytes normalised at once: a longer segment is cut before a space, tab, LF
+ * or CR, which every step keeps as (or turns into) whitespace, which no
+ * reordering crosses and which splits words, so the pieces are the same as
+ * for the whole segment while the scratch stays small.  Not with normalized
+ * added tokens, which may contain spaces. */
+#define WP_PART_BYTES ((size_t)1 << 16)
+
+static int encode_segment(const nt_wordpiece *wp, const char *text, size_t a,
+                          size_t b, nt_wp_out *o, uint32_t *word, cp_cursor *k)
+{
+    while (wp->n_normd == 0 && b - a > WP_PART_BYTES) {
+        size_t cut = a + WP_PART_BYTES;
+        while (cut < b && text[cut] != ' ' && text[cut] != '\t' && text[cut] != '\n' &&
+               text[cut] != '\r')
+            cut++;
+        if (cut >= b)
+            break;
+        int rc = encode_part(wp, text, a, cut, o, word, k);
+        if (rc != NER_OK)
+            return rc;
+        a = cut;
+    }
+    return encode_part(wp, text, a, b, o, word, k);
 }
 
 /* The leftmost-longest raw added token in text[from, len). */

@@ -112,6 +112,8 @@ NER_API int ner_evaluate(const ner_pipeline *pl, const char *data_path,
     uint32_t threads = NC_PARAM(p, ner_eval_params, n_threads, 1);
     uint32_t format = NC_PARAM(p, ner_eval_params, format, NER_FORMAT_AUTO);
     uint32_t max_ex = NC_PARAM(p, ner_eval_params, max_examples, 5);
+    int gold_only = (NC_PARAM(p, ner_eval_params, flags, 0) & NER_EVAL_GOLD_LABELS) != 0;
+    size_t ignored = 0;
     ner_log_fn log = NC_PARAM(p, ner_eval_params, log, NULL);
     void *user = NC_PARAM(p, ner_eval_params, log_user, NULL);
     if (format > NER_FORMAT_CONLL) {
@@ -171,12 +173,18 @@ NER_API int ner_evaluate(const ner_pipeline *pl, const char *data_path,
         for (size_t k = 0; k < d->n_ents; k++)
             g[k] = (nev_span){d->ents[k].start_char, d->ents[k].end_char,
                               nio_strtab_get(&c->labels, d->ents[k].label)};
+        size_t nq = 0;
         for (size_t k = 0; k < np; k++) {
             const ner_span *sp = ner_ents_get(pe, k);
-            q[k] = (nev_span){ner_span_start_char(sp), ner_span_end_char(sp),
-                              ner_span_label(sp)};
+            const char *label = ner_span_label(sp);
+            uint32_t id;
+            if (gold_only && nio_strtab_find(&c->labels, label, strlen(label), &id) != NER_OK) {
+                ignored++;
+                continue;
+            }
+            q[nq++] = (nev_span){ner_span_start_char(sp), ner_span_end_char(sp), label};
         }
-        if ((rc = nev_scorer_add(s, g, d->n_ents, q, np)) != NER_OK)
+        if ((rc = nev_scorer_add(s, g, d->n_ents, q, nq)) != NER_OK)
             goto done;
     }
     root = nev_scores_to_json(s);
@@ -188,6 +196,7 @@ NER_API int ner_evaluate(const ner_pipeline *pl, const char *data_path,
     json_object_set_new(root, "tokens", json_integer((json_int_t)tokens));
     json_object_set_new(root, "format", json_string(c->format == NER_FORMAT_JSONL ? "jsonl" : "conll"));
     json_object_set_new(root, "seconds", json_real(secs));
+    json_object_set_new(root, "ignored_pred", json_integer((json_int_t)ignored));
     *json_out = json_dumps(root, JSON_COMPACT | JSON_PRESERVE_ORDER);
     if (!*json_out)
         rc = NER_ENOMEM;

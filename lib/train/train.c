@@ -232,25 +232,179 @@ static int write_text(const char *path, const char *text, char *errbuf, size_t e
     return nc_write_file(path, text, strlen(text), errbuf, errlen);
 }
 
+/* An external name list as read (model.gazetteers): its bytes are copied
+ * into the tagger's folder as NAME ("gazetteers/FILE"). */
+typedef struct gaz_loaded {
+    char *data;
+    size_t len;
+    char name[96];
+    size_t lines, phrases, too_long, empty;
+} gaz_loaded;
+
+static void gaz_loaded_free(gaz_loaded *g, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(g[i].data);
+}
+
+/* "gazetteers/" + the file name of path, with bytes other than [A-Za-z0-9._-]
+ * made '_', unique among the first k. */
+static void gaz_file_name(const char *path, const gaz_loaded *g, size_t k, char *out,
+                          size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    char base[64];
+    size_t n = 0;
+    for (; *b && n + 1 < sizeof base; b++) {
+        char ch = *b;
+        int ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                 (ch >= '0' && ch <= '9') || ch == '.' || ch == '_' || ch == '-';
+        base[n] = ok && !(n == 0 && ch == '.') ? ch : '_';
+        n++;
+    }
+    base[n] = '\0';
+    if (n == 0)
+        snprintf(base, sizeof base, "list.txt");
+    snprintf(out, cap, "gazetteers/%s", base);
+    for (size_t i = 0; i < k; i++) {
+        if (strcmp(g[i].name, out) == 0) {
+            snprintf(out, cap, "gazetteers/%zu-%s", k, base);
+            break;
+        }
+    }
+}
+
+/* Reads the config's name lists, tokenizes their lines with tok and adds
+ * them to the trainer. */
+static int load_gazetteers(ntg_trainer *tr, const ntr_config *cfg, const ner_pipeline *tok,
+                           uint32_t threads, gaz_loaded *gl, ner_log_fn lg, void *user,
+                           char *errbuf, size_t errlen)
+{
+    int rc = NER_OK;
+    for (size_t f = 0; f < cfg->n_gaz && rc == NER_OK; f++) {
+        const ntr_gaz_file *gf = &cfg->gaz[f];
+        gaz_loaded *g = &gl[f];
+        char sub[NER_ERRBUF_SIZE] = "";
+        rc = nc_read_file(gf->path, &g->data, &g->len, sub, sizeof sub);
+        if (rc != NER_OK) {
+            nio_errf(errbuf, errlen, "gazetteer %s: %s", gf->label, sub);
+            return rc;
+        }
+        gaz_file_name(gf->path, gl, f, g->name, sizeof g->name);
+        /* the phrases: every line but blank and # ones, trimmed */
+        size_t cap = 1;
+        for (size_t i = 0; i < g->len; i++)
+            cap += g->data[i] == '\n';
+        const char **texts = malloc(cap * sizeof *texts);
+        size_t *lens = malloc(cap * sizeof *lens), *lines = malloc(cap * sizeof *lines);
+        ner_doc **docs = calloc(cap, sizeof *docs);
+        size_t n = 0, line = 0;
+        if (!texts || !lens || !lines || !docs)
+            rc = NER_ENOMEM;
+        for (size_t i = 0; rc == NER_OK && i < g->len;) {
+            size_t e = i;
+            while (e < g->len && g->data[e] != '\n')
+                e++;
+            line++;
+            size_t a = i, b = e;
+            while (a < b && (g->data[a] == ' ' || g->data[a] == '\t' || g->data[a] == '\r'))
+                a++;
+            while (b > a && (g->data[b - 1] == ' ' || g->data[b - 1] == '\t' ||
+                             g->data[b - 1] == '\r'))
+                b--;
+            if (b > a && g->data[a] != '#') {
+                texts[n] = g->data + a;
+                lens[n] = b - a;
+                lines[n] = line;
+                n++;
+            }
+            i = e + 1;
+        }
+        g->lines = n;
+        if (rc == NER_OK && n) {
+            ner_batch_params bp;
+            ner_batch_params_init(&bp, sizeof bp);
+            bp.n_threads = threads;
+            rc = ner_pipeline_process_batch(tok, texts, lens, n, docs, &bp, sub, sizeof sub);
+            if (rc != NER_OK)
+                nio_errf(errbuf, errlen, "gazetteer %s: %s: tokenizing: %s", gf->label,
+                         gf->path, sub);
+        }
+        size_t before = ntg_trainer_phrase_count(tr);
+        for (size_t i = 0; rc == NER_OK && i < n; i++) {
+            size_t nt = ner_doc_token_count(docs[i]);
+            if (nt == 0) {
+                g->empty++;
+                continue;
+            }
+            if (nt > NTG_GAZ_MAX_LEN) {
+                g->too_long++;
+                continue;
+            }
+            size_t tlen = 0;
+            const char *text = ner_doc_text(docs[i], &tlen);
+            const char *words[NTG_GAZ_MAX_LEN];
+            size_t wl[NTG_GAZ_MAX_LEN];
+            for (size_t k = 0; k < nt; k++) {
+                size_t st = 0, en = 0;
+                ner_doc_token_bytes(docs[i], k, &st, &en, NULL);
+                words[k] = text + st;
+                wl[k] = en - st;
+            }
+            rc = ntg_trainer_add_phrase(tr, gf->label, words, wl, nt);
+            if (rc == NER_ETOOBIG)
+                nio_errf(errbuf, errlen, "gazetteer %s: at most %d gazetteer labels",
+                         gf->label, NTG_MAX_XGAZ);
+            else if (rc != NER_OK)
+                nio_errf(errbuf, errlen, "gazetteer %s: %s line %zu: %s", gf->label,
+                         gf->path, lines[i], ner_strerror(rc));
+        }
+        g->phrases = ntg_trainer_phrase_count(tr) - before;
+        if (rc == NER_OK)
+            ntr_log(lg, user, NER_LOG_INFO, "gazetteer %s: %s: %zu names, %zu new phrases "
+                    "(%zu longer than %d tokens and %zu without tokens left out)",
+                    gf->label, gf->path, n, g->phrases, g->too_long, NTG_GAZ_MAX_LEN,
+                    g->empty);
+        for (size_t i = 0; docs && i < n; i++)
+            ner_doc_free(docs[i]);
+        free(texts);
+        free(lens);
+        free(lines);
+        free(docs);
+    }
+    return rc;
+}
+
 /* Writes out_dir as a complete pipeline: the base's components (or a blank
  * English tokenizer) with this tagger. */
 static int write_pipeline(const ntg_model *m, const char *meta, const char *base_dir,
                           const base_info *bi, const char *work_dir,
-                          const char *out_dir, double min_score, char *errbuf,
+                          const char *out_dir, double min_score,
+                          const gaz_loaded *gl, size_t n_gl, char *errbuf,
                           size_t errlen)
 {
     char *tmp = nc_path_join(work_dir, ".tagger-tmp");
     char *mpath = tmp ? nc_path_join(tmp, "model.bin") : NULL;
     char *jpath = tmp ? nc_path_join(tmp, "meta.json") : NULL;
+    char *gdir = tmp ? nc_path_join(tmp, "gazetteers") : NULL;
     ner_builder *b = NULL;
     ner_pipeline *pl = NULL;
-    int rc = (!tmp || !mpath || !jpath) ? NER_ENOMEM : NER_OK;
+    int rc = (!tmp || !mpath || !jpath || !gdir) ? NER_ENOMEM : NER_OK;
     if (rc == NER_OK)
         rc = nc_mkdir_p(tmp, errbuf, errlen);
     if (rc == NER_OK)
         rc = ntg_model_save(m, mpath, errbuf, errlen);
     if (rc == NER_OK)
         rc = write_text(jpath, meta, errbuf, errlen);
+    /* the name lists go along (the tagger component keeps them) */
+    if (rc == NER_OK && n_gl)
+        rc = nc_mkdir_p(gdir, errbuf, errlen);
+    for (size_t i = 0; rc == NER_OK && i < n_gl; i++) {
+        char *gp = nc_path_join(tmp, gl[i].name);
+        rc = gp ? nc_write_file(gp, gl[i].data, gl[i].len, errbuf, errlen) : NER_ENOMEM;
+        free(gp);
+    }
     if (rc == NER_OK)
         rc = base_dir ? ner_builder_from_dir(&b, base_dir, errbuf, errlen)
                       : ner_builder_new(&b, "en", errbuf, errlen);
@@ -291,15 +445,35 @@ static int write_pipeline(const ntg_model *m, const char *meta, const char *base
     ner_builder_free(b);
     if (mpath) unlink(mpath);
     if (jpath) unlink(jpath);
+    for (size_t i = 0; tmp && i < n_gl; i++) {
+        char *gp = nc_path_join(tmp, gl[i].name);
+        if (gp)
+            unlink(gp);
+        free(gp);
+    }
+    if (gdir) rmdir(gdir);
     if (tmp) rmdir(tmp);
     free(tmp);
     free(mpath);
     free(jpath);
+    free(gdir);
     return rc;
 }
 
+static json_t *gazetteers_json(const ntr_config *cfg, const gaz_loaded *gl)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < cfg->n_gaz; i++)
+        json_array_append_new(a, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:I}",
+            "label", cfg->gaz[i].label, "file", gl[i].name, "source", cfg->gaz[i].path,
+            "names", (json_int_t)gl[i].lines, "phrases", (json_int_t)gl[i].phrases,
+            "too_long", (json_int_t)gl[i].too_long, "no_tokens", (json_int_t)gl[i].empty));
+    return a;
+}
+
 static char *meta_json(const ntg_model *m, const ntr_config *cfg, const char *train_path,
-                       size_t step, size_t epoch, const score3 *dev, int have_dev)
+                       size_t step, size_t epoch, const score3 *dev, int have_dev,
+                       const gaz_loaded *gl)
 {
     json_t *j = json_object();
     json_t *labs = json_array();
@@ -312,6 +486,11 @@ static char *meta_json(const ntg_model *m, const ntr_config *cfg, const char *tr
     json_object_set_new(j, "features", json_integer((json_int_t)ntg_model_feature_count(m)));
     json_object_set_new(j, "temperature", json_real(ntg_model_temperature(m)));
     json_object_set_new(j, "config", ntr_config_to_json(cfg, 0));
+    if (cfg->n_gaz) {
+        json_object_set_new(j, "gazetteers", gazetteers_json(cfg, gl));
+        json_object_set_new(j, "gazetteer_keys",
+                            json_integer((json_int_t)ntg_model_xgaz_keys(m)));
+    }
     json_object_set_new(j, "train_path", json_string(train_path));
     json_object_set_new(j, "step", json_integer((json_int_t)step));
     json_object_set_new(j, "epoch", json_integer((json_int_t)epoch));
@@ -366,6 +545,8 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
     int16_t *gold = NULL;
     char *meta = NULL;
     char sub[NER_ERRBUF_SIZE] = "";
+    gaz_loaded gl[NTR_MAX_GAZ_FILES];
+    memset(gl, 0, sizeof gl);
     rc = base_info_load(base_dir, &bi, errbuf, errlen);
     if (rc != NER_OK)
         return rc;
@@ -417,6 +598,9 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
         if (rc != NER_OK)
             goto done;
     }
+    rc = load_gazetteers(tr, &cfg, tok, threads, gl, lg, user, errbuf, errlen);
+    if (rc != NER_OK)
+        goto done;
     {
         size_t maxn = 1;
         for (size_t i = 0; i < train->n_docs; i++)
@@ -555,15 +739,19 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
             goto done;
         }
         const char *which = bdir;
-        meta = meta_json(best, &cfg, train_path, best_step, ntg_trainer_epoch(tr), &best_s, dev != NULL);
-        rc = meta ? write_pipeline(best, meta, base_dir, &bi, output_dir, bdir, cfg.min_score, sub, sizeof sub)
+        meta = meta_json(best, &cfg, train_path, best_step, ntg_trainer_epoch(tr), &best_s,
+                         dev != NULL, gl);
+        rc = meta ? write_pipeline(best, meta, base_dir, &bi, output_dir, bdir, cfg.min_score,
+                                   gl, cfg.n_gaz, sub, sizeof sub)
                   : NER_ENOMEM;
         free(meta);
         meta = NULL;
         if (rc == NER_OK) {
             which = ldir;
-            meta = meta_json(last, &cfg, train_path, step, ntg_trainer_epoch(tr), &last_s, dev != NULL);
-            rc = meta ? write_pipeline(last, meta, base_dir, &bi, output_dir, ldir, cfg.min_score, sub, sizeof sub)
+            meta = meta_json(last, &cfg, train_path, step, ntg_trainer_epoch(tr), &last_s,
+                             dev != NULL, gl);
+            rc = meta ? write_pipeline(last, meta, base_dir, &bi, output_dir, ldir,
+                                       cfg.min_score, gl, cfg.n_gaz, sub, sizeof sub)
                       : NER_ENOMEM;
         }
         if (rc != NER_OK)
@@ -586,6 +774,8 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
             json_object_set_new(rep, "train", corpus_json(train, train_path));
             if (dev)
                 json_object_set_new(rep, "dev", corpus_json(dev, dev_path));
+            if (cfg.n_gaz)
+                json_object_set_new(rep, "gazetteers", gazetteers_json(&cfg, gl));
             json_object_set_new(rep, "features", json_integer((json_int_t)ntg_trainer_feature_count(tr)));
             json_object_set_new(rep, "steps", json_integer((json_int_t)step));
             json_object_set_new(rep, "epochs", json_integer((json_int_t)ntg_trainer_epoch(tr)));
@@ -615,6 +805,7 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
         free(ldir);
     }
 done:
+    gaz_loaded_free(gl, NTR_MAX_GAZ_FILES);
     free(meta);
     json_decref(history);
     json_decref(best_detail);

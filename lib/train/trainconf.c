@@ -53,6 +53,14 @@ static const key_doc docs[] = {
     {"model", "prune", "drop averaged weights smaller than this in magnitude (smaller model)"},
     {"model", "min_score", "the trained tagger drops entities whose confidence is below this "
                            "(written into its component config; 0 keeps all)"},
+    {"model", "gazetteers", "external name lists, e.g. [{\"label\": \"ORG\", \"path\": "
+                            "\"companies.txt\"}]: UTF-8, one name a line, # starts a comment "
+                            "line; names are split into tokens like the text and their matches "
+                            "in a sentence (longest first) become features of the list; the "
+                            "names are stored in the model and the files copied into its "
+                            "folder; relative paths are from the working directory"},
+    {"model", "gazetteer_lowercase", "also match the gazetteers' names in lowercase, as a "
+                                     "separate feature"},
 };
 
 static int get_uint(json_t *v, const char *key, uint64_t max, uint64_t *out,
@@ -87,6 +95,56 @@ static int get_real(json_t *v, const char *key, double lo, double hi, double *ou
         return NER_EINVAL;
     }
     *out = json_number_value(v);
+    return NER_OK;
+}
+
+/* [{"label": "ORG", "path": "FILE"}, ...] */
+static int get_gazetteers(json_t *v, const char *key, ntr_config *c, char *errbuf,
+                          size_t errlen)
+{
+    if (!json_is_array(v) || json_array_size(v) > NTR_MAX_GAZ_FILES) {
+        nio_errf(errbuf, errlen, "config: %s must be an array of at most %d "
+                 "{\"label\": ..., \"path\": ...} objects", key, NTR_MAX_GAZ_FILES);
+        return NER_EINVAL;
+    }
+    c->n_gaz = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(v, i, e) {
+        const char *lab = json_string_value(json_object_get(e, "label"));
+        const char *path = json_string_value(json_object_get(e, "path"));
+        if (!json_is_object(e) || !lab || !path) {
+            nio_errf(errbuf, errlen, "config: %s[%zu] must be an object with "
+                     "string \"label\" and \"path\"", key, i);
+            return NER_EINVAL;
+        }
+        const char *k;
+        json_t *x;
+        json_object_foreach(e, k, x) {
+            if (k[0] != '_' && strcmp(k, "label") != 0 && strcmp(k, "path") != 0) {
+                nio_errf(errbuf, errlen, "config: %s[%zu]: unknown key \"%s\" "
+                         "(label, path)", key, i, k);
+                return NER_EINVAL;
+            }
+        }
+        size_t ll = strlen(lab), pl = strlen(path);
+        int bad = ll == 0 || ll >= NTG_XGAZ_LABEL_BYTES;
+        for (size_t q = 0; q < ll && !bad; q++)
+            bad = (unsigned char)lab[q] < 0x20;
+        if (bad) {
+            nio_errf(errbuf, errlen, "config: %s[%zu].label must have 1 to %d bytes "
+                     "and no control characters", key, i, NTG_XGAZ_LABEL_BYTES - 1);
+            return NER_EINVAL;
+        }
+        if (pl == 0 || pl >= NTR_GAZ_PATH_MAX) {
+            nio_errf(errbuf, errlen, "config: %s[%zu].path must have 1 to %d bytes",
+                     key, i, NTR_GAZ_PATH_MAX - 1);
+            return NER_EINVAL;
+        }
+        memcpy(c->gaz[c->n_gaz].label, lab, ll + 1);
+        memcpy(c->gaz[c->n_gaz].path, path, pl + 1);
+        c->n_gaz++;
+    }
     return NER_OK;
 }
 
@@ -203,6 +261,12 @@ int ntr_config_parse(const char *text, ntr_config *c, char *errbuf, size_t errle
                 c->model.min_count = u ? (uint32_t)u : 1;
             } else if (is_mo && strcmp(k, "min_score") == 0) {
                 rc = get_real(v, name, 0, 1, &c->min_score, errbuf, errlen);
+            } else if (is_mo && strcmp(k, "gazetteer_lowercase") == 0) {
+                rc = get_bool(v, name, &b, errbuf, errlen);
+                c->model.feat.flags = b ? (c->model.feat.flags | NTG_F_XGAZ_LC)
+                                        : (c->model.feat.flags & ~NTG_F_XGAZ_LC);
+            } else if (is_mo && strcmp(k, "gazetteers") == 0) {
+                rc = get_gazetteers(v, name, c, errbuf, errlen);
             } else if (is_mo && strcmp(k, "prune") == 0) {
                 rc = get_real(v, name, 0, 1e6, &d, errbuf, errlen);
                 c->model.prune = d;
@@ -271,6 +335,12 @@ json_t *ntr_config_to_json(const ntr_config *c, int doc)
     PUT(mo, "model", "min_feature_count", json_integer(c->model.min_count));
     PUT(mo, "model", "prune", json_real(c->model.prune));
     PUT(mo, "model", "min_score", json_real(c->min_score));
+    json_t *gz = json_array();
+    for (size_t i = 0; gz && i < c->n_gaz; i++)
+        json_array_append_new(gz, json_pack("{s:s,s:s}", "label", c->gaz[i].label,
+                                            "path", c->gaz[i].path));
+    PUT(mo, "model", "gazetteers", gz);
+    PUT(mo, "model", "gazetteer_lowercase", json_boolean(c->model.feat.flags & NTG_F_XGAZ_LC));
     json_object_set_new(root, "training", tr);
     json_object_set_new(root, "model", mo);
     return root;

@@ -6,6 +6,14 @@
 #include <stdint.h>
 #include "tagger/tagger.h"
 
+/* An external name list of the tagger (config "model.gazetteers"). */
+#define NTR_MAX_GAZ_FILES 16
+#define NTR_GAZ_PATH_MAX 1024
+typedef struct ntr_gaz_file {
+    char label[NTG_XGAZ_LABEL_BYTES];
+    char path[NTR_GAZ_PATH_MAX];
+} ntr_gaz_file;
+
 typedef struct ntr_config {
     uint64_t max_steps, max_epochs, patience, eval_frequency;
     uint32_t batch_size;
@@ -15,6 +23,8 @@ typedef struct ntr_config {
     int calibrate;          /* fit the confidence temperature on dev */
     double min_score;       /* the tagger component's "min_score" */
     ntg_train_opts model;
+    ntr_gaz_file gaz[NTR_MAX_GAZ_FILES];
+    size_t n_gaz;
 } ntr_config;
 
 void ntr_config_default(ntr_config *c);

@@ -11,6 +11,7 @@
 #include <float.h>
 #include <jansson.h>
 #include <math.h>
+#include <pthread.h>
 
 #include "ner/ner.h"
 #include "nn/bert.h"
@@ -328,6 +329,92 @@ static void test_invariance(void **state)
     nn_workspace_free(ws1);
     free(one);
     free(x);
+    free(b.ids);
+    free(b.types);
+    nn_bert_free(m);
+}
+
+/* The OpenBLAS path gives the same bits with any thread count too (the work
+ * is chunked by shape, not by threads). */
+static void test_blas_threads(void **state)
+{
+    (void)state;
+    nn_bert *m = load_fixture("head64-f16");
+    nn_bert_set_kernel(m, NN_KERNEL_BLAS);
+    const nn_bert_config *c = nn_bert_get_config(m);
+    batch b;
+    make_batch(c, &b, 6, c->max_seq_len);
+    size_t nl = c->num_labels;
+    float *one = malloc(b.T * nl * sizeof(float)), *x = malloc(b.T * nl * sizeof(float));
+    char err[256];
+    nn_workspace *ws1 = nn_workspace_new();
+    assert_int_equal(nn_bert_forward(m, ws1, b.ids, b.types, b.lens, b.nseq, one, err,
+                                     sizeof err), 0);
+    nn_workspace *ws3 = nn_workspace_new_threads(3);
+    assert_int_equal(nn_bert_forward(m, ws3, b.ids, b.types, b.lens, b.nseq, x, err,
+                                     sizeof err), 0);
+    assert_memory_equal(x, one, b.T * nl * sizeof(float));
+    nn_workspace_free(ws1);
+    nn_workspace_free(ws3);
+    free(one);
+    free(x);
+    free(b.ids);
+    free(b.types);
+    nn_bert_free(m);
+}
+
+/* One model shared by several threads, each with its own workspace (some
+ * with workers of their own): every result equals the single-thread one. */
+typedef struct share_arg {
+    const nn_bert *m;
+    const batch *b;
+    const float *want;
+    unsigned ws_threads;
+    int ok;
+} share_arg;
+
+static void *share_main(void *p)
+{
+    share_arg *a = p;
+    size_t nl = nn_bert_get_config(a->m)->num_labels;
+    float *x = malloc(a->b->T * nl * sizeof(float));
+    nn_workspace *ws = nn_workspace_new_threads(a->ws_threads);
+    a->ok = ws != NULL && x != NULL;
+    for (int rep = 0; rep < 4 && a->ok; rep++) {
+        if (nn_bert_forward(a->m, ws, a->b->ids, a->b->types, a->b->lens, a->b->nseq, x, NULL,
+                            0) != 0 ||
+            memcmp(x, a->want, a->b->T * nl * sizeof(float)) != 0)
+            a->ok = 0;
+    }
+    nn_workspace_free(ws);
+    free(x);
+    return NULL;
+}
+
+static void test_shared_model(void **state)
+{
+    (void)state;
+    nn_bert *m = load_fixture("tiny-bf16");
+    const nn_bert_config *c = nn_bert_get_config(m);
+    batch b;
+    make_batch(c, &b, 5, c->max_seq_len);
+    float *want = malloc(b.T * c->num_labels * sizeof(float));
+    nn_workspace *ws = nn_workspace_new();
+    char err[256];
+    assert_int_equal(nn_bert_forward(m, ws, b.ids, b.types, b.lens, b.nseq, want, err,
+                                     sizeof err), 0);
+    nn_workspace_free(ws);
+    pthread_t th[4];
+    share_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (share_arg){m, &b, want, (unsigned)(1 + i % 2), 0};
+        assert_int_equal(pthread_create(&th[i], NULL, share_main, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(th[i], NULL);
+        assert_true(args[i].ok);
+    }
+    free(want);
     free(b.ids);
     free(b.types);
     nn_bert_free(m);
@@ -966,6 +1053,99 @@ static void test_kernels(void **state)
         assert_true(fabsf(l1[i] - l2[i]) <= 1e-5f);
 }
 
+/* BF16 mode: the kernel against the portable loop, and whole models against
+ * their F32 logits (bf16 weights and activations round to 8 bits: close,
+ * not equal). */
+static void test_bf16(void **state)
+{
+    (void)state;
+    /* kernel: exact products, so the two agree to float rounding */
+    if (nn_cpu_has_avx512bf16()) {
+        size_t M = 7, N = 19, K = 96;
+        uint16_t *a = calloc(M * K, 2), *b = calloc(N * K, 2);
+        float bias[19], c1[7 * 19], c2[7 * 19];
+        for (size_t i = 0; i < M * K; i++)
+            a[i] = nn_f32_to_bf16((float)((int)(rnd() % 2001) - 1000) / 400.0f);
+        for (size_t i = 0; i < N * K; i++)
+            b[i] = nn_f32_to_bf16((float)((int)(rnd() % 2001) - 1000) / 400.0f);
+        for (size_t i = 0; i < N; i++)
+            bias[i] = (float)i / 5.0f;
+        for (int act = 0; act <= 3; act++) {
+            nn_gemm16 g = {M, K, a, K, b, K, bias, c1, N, act};
+            nn_gemm16_ref(&g, 1, N);
+            g.c = c2;
+            nn_gemm16_avx512bf16(&g, 1, N);
+            for (size_t i = 0; i < M; i++)
+                for (size_t j = 1; j < N; j++)
+                    assert_true(fabsf(c1[i * N + j] - c2[i * N + j]) <=
+                                1e-5f * fmaxf(1.0f, fabsf(c1[i * N + j])));
+        }
+        /* conversion: the same rounding as the scalar form */
+        float x[70];
+        uint16_t y1[2 * 96], y2[2 * 96];
+        for (int i = 0; i < 70; i++)
+            x[i] = (float)((int)(rnd() % 2000001) - 1000000) / 3.0f;
+        nn_rows_to_bf16(x, 2, 35, 35, y1, 96);
+        nn_rows_to_bf16_avx512bf16(x, 2, 35, 35, y2, 96);
+        assert_memory_equal(y1, y2, sizeof y1);
+        free(a);
+        free(b);
+    }
+    assert_int_equal(nn_f32_to_bf16(1.0f), 0x3F80);
+    assert_int_equal(nn_f32_to_bf16(1.00390625f), 0x3F80);   /* halfway: to even */
+    assert_int_equal(nn_f32_to_bf16(1.01171875f), 0x3F82);   /* halfway: to even (up) */
+
+    /* whole models */
+    const char *names[2] = {"tiny", "tanh-h48-bf16"};
+    for (int f = 0; f < 2; f++) {
+        char dir[512], err[512] = "";
+        golden g;
+        assert_int_equal(load_golden(fixture_dir(dir, sizeof dir, names[f]), &g), 0);
+        nn_bert_options o;
+        nn_bert_options_init(&o);
+        o.precision = NN_PRECISION_BF16;
+        nn_bert *m = NULL;
+        assert_int_equal(nn_bert_load_ex(&m, dir, &o, err, sizeof err), 0);
+        assert_int_equal(nn_bert_precision(m), NN_PRECISION_BF16);
+        float *logits = malloc(g.T * g.nl * sizeof(float));
+        nn_workspace *ws = nn_workspace_new_threads(2);
+        assert_int_equal(nn_bert_forward(m, ws, g.ids, g.types, g.lens, g.B, logits, err,
+                                         sizeof err), 0);
+        size_t agree = 0;
+        for (size_t r = 0; r < g.T; r++) {
+            const float *want = g.logits.data + (g.row_b[r] * g.Tpad + g.row_t[r]) * g.nl;
+            size_t a1 = 0, a2 = 0;
+            for (size_t j = 1; j < g.nl; j++) {
+                if (logits[r * g.nl + j] > logits[r * g.nl + a1])
+                    a1 = j;
+                if (want[j] > want[a2])
+                    a2 = j;
+            }
+            agree += a1 == a2;
+        }
+        double d = diff_logits(&g, logits, NULL);
+        print_message("%-14s bf16: max |logits - golden| %.3f, argmax agrees on %zu/%zu\n",
+                      names[f], d, agree, g.T);
+        assert_true(d < 0.25);
+        assert_true(agree * 10 >= g.T * 9);
+        /* the reference loops in BF16 mode agree with the kernel */
+        nn_bert_set_kernel(m, NN_KERNEL_BLAS);
+        float *l2 = malloc(g.T * g.nl * sizeof(float));
+        assert_int_equal(nn_bert_forward(m, ws, g.ids, g.types, g.lens, g.B, l2, err,
+                                         sizeof err), 0);
+        /* not bit-close: a sum that differs in its last bits can round to
+         * the neighbouring bf16 value in the next layer */
+        double dd = rel_diff(l2, logits, g.T * g.nl);
+        print_message("%-14s bf16: portable loops vs AVX512-BF16 kernel %.2e\n", names[f], dd);
+        assert_true(dd < 0.05);
+        free(l2);
+        free(logits);
+        nn_workspace_free(ws);
+        nn_bert_free(m);
+        free_golden(&g);
+    }
+}
+
 static void test_softmax_rows(void **state)
 {
     (void)state;
@@ -993,12 +1173,15 @@ int main(void)
         cmocka_unit_test(test_golden),
         cmocka_unit_test(test_fast_vs_ref),
         cmocka_unit_test(test_invariance),
+        cmocka_unit_test(test_blas_threads),
+        cmocka_unit_test(test_shared_model),
         cmocka_unit_test(test_many_sequences),
         cmocka_unit_test(test_input_errors),
         cmocka_unit_test(test_config_errors),
         cmocka_unit_test(test_variants),
         cmocka_unit_test(test_mini_bert_conll),
         cmocka_unit_test(test_kernels),
+        cmocka_unit_test(test_bf16),
         cmocka_unit_test(test_softmax_rows),
         cmocka_unit_test(test_flops),
     };

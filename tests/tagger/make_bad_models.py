@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Writes the fuzz corpus of tagger model files (tests/fuzz/corpus/tagger_model)
-from one good model.bin: the good file, truncations, a wrong magic, a flipped
-byte, and hostile header sizes re-sealed with a valid checksum (so loading
-reaches the structural checks).  Usage: make_bad_models.py MODEL.bin OUTDIR"""
+from one good model.bin (format version 2; best one trained with external
+lists, so that their section is there to damage): the good file,
+truncations, a wrong magic, a flipped byte, and hostile header sizes
+re-sealed with a valid checksum (so loading reaches the structural checks).
+Usage: make_bad_models.py MODEL.bin OUTDIR"""
 import os
 import struct
 import sys
@@ -45,7 +47,7 @@ def main():
     out = sys.argv[2]
     os.makedirs(out, exist_ok=True)
     assert checksum(good) == struct.unpack_from('<Q', good, 24)[0], 'checksum mismatch'
-    files = {'good.bin': good, 'empty.bin': b'', 'header_only.bin': good[:144],
+    files = {'good.bin': good, 'empty.bin': b'', 'header_only.bin': good[:184],
              'truncated_half.bin': good[:len(good) // 2], 'truncated_1.bin': good[:-1],
              'magic.bin': b'XERTAGR1' + good[8:]}
     flipped = bytearray(good)
@@ -56,7 +58,11 @@ def main():
                (88, '<Q', 3), (96, '<Q', 1 << 40), (96, '<Q', 3), (104, '<Q', M - 7),
                (112, '<Q', 1 << 61), (120, '<Q', 1 << 50), (16, '<Q', 1 << 40),
                (128, '<Q', M - 15), (136, '<Q', 1 << 45), (136, '<Q', 3),
-               (128, '<Q', 8)]
+               (128, '<Q', 8), (8, '<I', 1),
+               # version 2: the external lists (bytes 144-183)
+               (144, '<Q', M - 15), (144, '<Q', 4), (152, '<Q', 1 << 45), (152, '<Q', 3),
+               (160, '<Q', M - 7), (168, '<Q', M), (176, '<I', 9), (176, '<I', 0),
+               (180, '<I', 0), (180, '<I', 99)]
     for off, fmt, val in hostile:
         b = bytearray(good)
         struct.pack_into(fmt, b, off, val)
@@ -80,6 +86,13 @@ def main():
         for i in range(gslots):
             struct.pack_into('<I', b, off_gaz + i * 16 + 8, 200)
         files['gaz_labels.bin'] = sealed(b)
+    # external list masks naming lists past the count
+    off_xg, xslots = struct.unpack_from('<QQ', good, 144)
+    if xslots:
+        b = bytearray(good)
+        for i in range(xslots):
+            struct.pack_into('<I', b, off_xg + i * 16 + 8, 0x7F7F)
+        files['xgaz_masks.bin'] = sealed(b)
     for name, data in files.items():
         with open(os.path.join(out, name), 'wb') as f:
             f.write(data)

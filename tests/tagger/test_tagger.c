@@ -1,5 +1,6 @@
 /* lib/tagger: tags and spans, training to overfit, determinism, the model
- * image round trip, and hostile model files (errors, never crashes). */
+ * image round trip, hostile model files (errors, never crashes), and
+ * external gazetteers (matching, features, their effect, their storage). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +12,7 @@
 #include <cmocka.h>
 
 #include "ner/ner.h"
+#include "tagger/features.h"
 #include "tagger/model_impl.h"
 #include "tagger/tagger.h"
 
@@ -145,7 +147,12 @@ static void test_overfit_and_determinism(void **st)
         memcpy(c1, p1, n1 * sizeof *p1);
         assert_int_equal(ntg_predict(a, &d2, s2, 0, &p2, &n2, NULL), NER_OK);
         assert_int_equal(n1, n2);
-        assert_memory_equal(c1, p2, n1 * sizeof *p2);
+        for (size_t k = 0; k < n1; k++) { /* field by field: not the padding */
+            assert_int_equal(c1[k].start, p2[k].start);
+            assert_int_equal(c1[k].end, p2[k].end);
+            assert_int_equal(c1[k].label, p2[k].label);
+            assert_memory_equal(&c1[k].score, &p2[k].score, sizeof c1[k].score);
+        }
     }
     ntg_scratch_free(s1);
     ntg_scratch_free(s2);
@@ -390,6 +397,342 @@ static void test_long_and_odd_tokens(void **st)
     ntg_model_free(m);
 }
 
+
+/* ------------------------------------------------------------ gazetteers */
+
+/* "we visited W today": W is ORG or LOC; only an external list tells them
+ * apart (LOC is the more frequent, so an unseen word leans LOC). */
+#define N_GZ_ORG 6
+#define N_GZ_LOC 10
+static const char *const GZ_ORG[N_GZ_ORG] = {"Acmeco", "Brixon", "Corvant", "Dexlor", "Empira",
+                                             "Fonzig"};
+static const char *const GZ_LOC[N_GZ_LOC] = {"Gulmar", "Hestia", "Ilvern", "Jorvik", "Kelsan",
+                                             "Lutmor", "Morvel", "Nessa", "Orbury", "Pelton"};
+static const char *const GZ_LABELS[] = {"ORG", "LOC"};
+
+static void add_visit(ntg_trainer *t, const char *w, uint32_t label)
+{
+    const char *words[] = {"we", "visited", w, "today", "."};
+    size_t lens[5];
+    ntg_doc d;
+    make_doc(words, 5, lens, &d);
+    int16_t g[5] = {0, 0, (int16_t)NTG_TAG_U(label), 0, 0};
+    assert_int_equal(ntg_trainer_add(t, &d, g), NER_OK);
+}
+
+static int add_list_phrase(ntg_trainer *t, const char *label, const char *text)
+{
+    /* split on spaces */
+    const char *w[NTG_GAZ_MAX_LEN + 2];
+    size_t l[NTG_GAZ_MAX_LEN + 2], n = 0;
+    const char *p = text;
+    while (*p && n < NTG_GAZ_MAX_LEN + 2) {
+        const char *e = strchr(p, ' ');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        w[n] = p;
+        l[n++] = len;
+        p += len + (e ? 1 : 0);
+    }
+    return ntg_trainer_add_phrase(t, label, w, l, n);
+}
+
+/* with_list: the ORG words and "Quxwu" are an ORG list; lc: the
+ * lowercase variant too. */
+static ntg_model *train_visits(int with_list, int lc)
+{
+    ntg_train_opts o;
+    ntg_train_opts_default(&o);
+    if (lc)
+        o.feat.flags |= NTG_F_XGAZ_LC;
+    ntg_trainer *t = NULL;
+    char err[256] = "";
+    assert_int_equal(ntg_trainer_new(&t, &o, GZ_LABELS, 2, err, sizeof err), NER_OK);
+    for (size_t i = 0; i < N_GZ_ORG; i++)
+        add_visit(t, GZ_ORG[i], 0);
+    for (size_t i = 0; i < N_GZ_LOC; i++)
+        add_visit(t, GZ_LOC[i], 1);
+    if (with_list) {
+        for (size_t i = 0; i < N_GZ_ORG; i++)
+            assert_int_equal(add_list_phrase(t, "ORG", GZ_ORG[i]), NER_OK);
+        assert_int_equal(add_list_phrase(t, "ORG", "Quxwu"), NER_OK);
+        assert_int_equal(add_list_phrase(t, "ORG", "Quxwu"), NER_OK); /* twice: one phrase */
+        assert_int_equal(add_list_phrase(t, "ORG", "Quell Holdings Group"), NER_OK);
+        assert_int_equal(ntg_trainer_phrase_count(t), N_GZ_ORG + 2);
+        /* refused: empty, too long, bad label, a ninth list */
+        assert_int_equal(ntg_trainer_add_phrase(t, "ORG", NULL, NULL, 0), NER_EINVAL);
+        assert_int_equal(add_list_phrase(t, "ORG", "a b c d e f g h i"), NER_ETOOBIG);
+        assert_int_equal(add_list_phrase(t, "", "x"), NER_EINVAL);
+        assert_int_equal(add_list_phrase(t, "A\tB", "x"), NER_EINVAL);
+        char lab[8];
+        for (int k = 1; k < NTG_MAX_XGAZ; k++) {
+            snprintf(lab, sizeof lab, "L%d", k);
+            assert_int_equal(add_list_phrase(t, lab, "Nowhere Land"), NER_OK);
+        }
+        assert_int_equal(add_list_phrase(t, "ONE-TOO-MANY", "x"), NER_ETOOBIG);
+    }
+    assert_int_equal(ntg_trainer_prepare(t, err, sizeof err), NER_OK);
+    /* after prepare: refused */
+    if (with_list)
+        assert_int_equal(add_list_phrase(t, "ORG", "Late"), NER_EINVAL);
+    for (int s = 0; s < 30; s++)
+        assert_int_equal(ntg_trainer_step(t, 4, NULL, NULL), NER_OK);
+    ntg_model *m = NULL;
+    assert_int_equal(ntg_trainer_snapshot(t, 1.0, &m, err, sizeof err), NER_OK);
+    ntg_trainer_free(t);
+    return m;
+}
+
+/* The label of the one entity predicted on "we visited W today ." (-1: none). */
+static int visit_label(const ntg_model *m, const char *w)
+{
+    const char *words[] = {"we", "visited", w, "today", "."};
+    size_t lens[5];
+    ntg_doc d;
+    make_doc(words, 5, lens, &d);
+    ntg_scratch *s = ntg_scratch_new();
+    const ntg_span *sp;
+    size_t ns;
+    assert_int_equal(ntg_predict(m, &d, s, 0, &sp, &ns, NULL), NER_OK);
+    int lab = -1;
+    for (size_t k = 0; k < ns; k++)
+        if (sp[k].start == 2 && sp[k].end == 3)
+            lab = (int)sp[k].label;
+    ntg_scratch_free(s);
+    return lab;
+}
+
+static uint64_t phrase_key(uint64_t seed, int lower, const char *const *w, size_t n)
+{
+    uint64_t k = seed;
+    for (size_t i = 0; i < n; i++) {
+        uint64_t wh, lo;
+        ntg_word_hashes(w[i], strlen(w[i]), &wh, &lo);
+        k = ntg_gaz_key(k, lower ? lo : wh);
+    }
+    return k;
+}
+
+/* A hand-made table: list 0 has "Acme" and "Acme Corp Ltd", list 1
+ * "Corp" and (lowercased) "ltd". */
+typedef struct toy_table {
+    uint64_t key[8];
+    uint32_t mask[8];
+    size_t n;
+} toy_table;
+
+static uint32_t toy_lookup(const void *ctx, uint64_t key)
+{
+    const toy_table *t = ctx;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->key[i] == key)
+            return t->mask[i];
+    return 0;
+}
+
+static void test_gazetteer_matching(void **st)
+{
+    (void)st;
+    toy_table tb = {{0}, {0}, 0};
+    const char *acme[] = {"Acme", "Corp", "Ltd"};
+    tb.key[tb.n] = phrase_key(NTG_XGAZ_SEED, 0, acme, 1);
+    tb.mask[tb.n++] = NTG_XG_EXACT(0) | NTG_XG_MORE;
+    tb.key[tb.n] = phrase_key(NTG_XGAZ_SEED, 0, acme, 2);
+    tb.mask[tb.n++] = NTG_XG_MORE;
+    tb.key[tb.n] = phrase_key(NTG_XGAZ_SEED, 0, acme, 3);
+    tb.mask[tb.n++] = NTG_XG_EXACT(0);
+    tb.key[tb.n] = phrase_key(NTG_XGAZ_SEED, 0, acme + 1, 1);
+    tb.mask[tb.n++] = NTG_XG_EXACT(1);
+    tb.key[tb.n] = phrase_key(NTG_XGAZ_LC_SEED, 1, acme + 2, 1);
+    tb.mask[tb.n++] = NTG_XG_LC(1);
+    ntg_xgaz_view xg = {toy_lookup, &tb, 2, 3};
+    /* "Acme Corp Ltd said Acme Corp . ACME LTD" */
+    const char *w[] = {"Acme", "Corp", "Ltd", "said", "Acme", "Corp", ".", "ACME", "LTD"};
+    size_t l[9];
+    ntg_doc d;
+    make_doc(w, 9, l, &d);
+    ntg_feat_opts o;
+    ntg_feat_opts_default(&o);
+    ntg_featbuf fb;
+    memset(&fb, 0, sizeof fb);
+    assert_int_equal(ntg_doc_facts(&o, &d, NULL, &xg, &fb), NER_OK);
+    /* list 0: the longest match "Acme Corp Ltd" (B I L), then "Acme" alone
+     * (U; "Acme Corp" is no phrase); list 1: "Corp" twice (U) */
+    uint32_t want[9] = {1, 2 | 4 << 4, 3, 0, 4, 4 << 4, 0, 0, 0};
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(fb.ti[i].xgaz, want[i]);
+        assert_int_equal(fb.ti[i].xgaz_lc, 0); /* no lowercase pass */
+    }
+    /* the token's own and its neighbours' list features fire */
+    uint64_t f0[NTG_MAX_FEATS], f3[NTG_MAX_FEATS];
+    size_t n0 = ntg_token_features(&o, fb.ti, 9, 0, f0);
+    size_t n3 = ntg_token_features(&o, fb.ti, 9, 3, f3);
+    fb.ti[0].xgaz = 0;
+    fb.ti[1].xgaz = 0;
+    fb.ti[2].xgaz = 0;
+    uint64_t g0[NTG_MAX_FEATS], g3[NTG_MAX_FEATS];
+    size_t m0 = ntg_token_features(&o, fb.ti, 9, 0, g0);
+    size_t m3 = ntg_token_features(&o, fb.ti, 9, 3, g3);
+    assert_int_equal(n0, m0 + 2 + 2);     /* 2 own (B), 2 of the right neighbour */
+    assert_int_equal(n3, m3 + 1);         /* "Ltd" on its left */
+    /* lowercase pass: "LTD" matches list 1 lowercased; "ACME" does not
+     * (list 0 has no lowercase keys here) */
+    o.flags |= NTG_F_XGAZ_LC;
+    assert_int_equal(ntg_doc_facts(&o, &d, NULL, &xg, &fb), NER_OK);
+    assert_int_equal(fb.ti[8].xgaz_lc, 4u << 4);
+    assert_int_equal(fb.ti[7].xgaz_lc, 0);
+    assert_int_equal(fb.ti[2].xgaz_lc, 4u << 4); /* "Ltd" lowercased too */
+    assert_int_equal(fb.ti[8].xgaz, 0);
+    /* a phrase never crosses a sentence end: "Corp ." then "ACME" */
+    ntg_featbuf_free(&fb);
+}
+
+static void test_gazetteer_changes_prediction(void **st)
+{
+    (void)st;
+    ntg_model *plain = train_visits(0, 0), *listed = train_visits(1, 0);
+    ntg_model *lower = train_visits(1, 1);
+    /* the training words are learned either way */
+    assert_int_equal(visit_label(plain, "Acmeco"), 0);
+    assert_int_equal(visit_label(listed, "Gulmar"), 1);
+    /* an unseen word: LOC without the list, ORG when the list has it */
+    assert_int_equal(visit_label(plain, "Quxwu"), 1);
+    assert_int_equal(visit_label(listed, "Quxwu"), 0);
+    assert_int_equal(visit_label(listed, "Yarrow"), 1); /* not listed */
+    /* with the lowercase variant too (its matching: test_gazetteer_matching) */
+    assert_int_equal(visit_label(lower, "Quxwu"), 0);
+    /* the lists are in the model */
+    assert_int_equal(ntg_model_xgaz_count(plain), 0);
+    assert_int_equal(ntg_model_xgaz_count(listed), NTG_MAX_XGAZ);
+    assert_string_equal(ntg_model_xgaz_label(listed, 0), "ORG");
+    assert_string_equal(ntg_model_xgaz_label(listed, 1), "L1");
+    assert_null(ntg_model_xgaz_label(listed, NTG_MAX_XGAZ));
+    /* keys: the phrases (Nowhere Land once for 7 lists), 2 prefixes of
+     * "Quell Holdings Group", 1 of "Nowhere Land" */
+    assert_int_equal(ntg_model_xgaz_keys(listed), N_GZ_ORG + 3 + 2 + 1);
+    assert_int_equal(ntg_model_xgaz_keys(lower), 2 * (N_GZ_ORG + 3 + 2 + 1));
+    ntg_feat_opts fo;
+    ntg_model_feat_opts(lower, &fo);
+    assert_true(fo.flags & NTG_F_XGAZ_LC);
+    /* deterministic, and a saved model predicts the same */
+    ntg_model *again = train_visits(1, 0);
+    size_t la, lb;
+    const void *ia = ntg_model_image(listed, &la), *ib = ntg_model_image(again, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ia, ib, la);
+    char path[] = "/tmp/ntg_gaz_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    char err[256] = "";
+    assert_int_equal(ntg_model_save(listed, path, err, sizeof err), NER_OK);
+    ntg_model *r = NULL;
+    assert_int_equal(ntg_model_load_file(&r, path, err, sizeof err), NER_OK);
+    assert_int_equal(visit_label(r, "Quxwu"), 0);
+    assert_int_equal(ntg_model_xgaz_keys(r), ntg_model_xgaz_keys(listed));
+    unlink(path);
+    ntg_model_free(r);
+    ntg_model_free(again);
+    ntg_model_free(plain);
+    ntg_model_free(listed);
+    ntg_model_free(lower);
+}
+
+/* External list sections with hostile contents, each resealed. */
+static void test_bad_gazetteer_sections(void **st)
+{
+    (void)st;
+    ntg_model *m = train_visits(1, 0);
+    size_t len;
+    unsigned char *good = img_copy(m, &len);
+    unsigned char *p = malloc(len);
+    uint64_t off_xg = get64(good, 144), xslots = get64(good, 152);
+    uint64_t off_xl = get64(good, 160), xl_len = get64(good, 168);
+    assert_true(off_xg && xslots && off_xl && xl_len);
+    assert_int_equal(get32(good, 176), NTG_MAX_XGAZ);
+    assert_int_equal(get32(good, 180), 3);
+    struct { size_t off; uint64_t val; int is32; const char *what; } hostile[] = {
+        {144, UINT64_MAX - 15, 0, "list table offset"},
+        {144, 4, 0, "list table offset unaligned"},
+        {152, 0, 0, "no list slots"},
+        {152, 3, 0, "list slots not a power of two"},
+        {152, (uint64_t)1 << 44, 0, "list slots huge"},
+        {160, UINT64_MAX - 7, 0, "list labels offset"},
+        {168, UINT64_MAX, 0, "list labels length"},
+        {168, 1, 0, "list labels short"},
+        {176, NTG_MAX_XGAZ + 1, 1, "too many lists"},
+        {176, 0, 1, "lists without a count"},
+        {180, 0, 1, "no longest phrase"},
+        {180, NTG_GAZ_MAX_LEN + 1, 1, "longest phrase too long"},
+    };
+    for (size_t i = 0; i < sizeof hostile / sizeof hostile[0]; i++) {
+        memcpy(p, good, len);
+        if (hostile[i].is32)
+            set32(p, hostile[i].off, (uint32_t)hostile[i].val);
+        else
+            set64(p, hostile[i].off, hostile[i].val);
+        reseal(p, len);
+        expect_bad(p, len, hostile[i].what);
+    }
+    /* a mask naming a list past the count, a lowercase bit without the
+     * lowercase option, a nonzero pad word, every slot used */
+    size_t first = SIZE_MAX;
+    for (uint64_t i = 0; i < xslots && first == SIZE_MAX; i++)
+        if (get32(good, off_xg + i * 16 + 8))
+            first = (size_t)i;
+    assert_true(first != SIZE_MAX);
+    size_t sb = off_xg + first * 16;
+    memcpy(p, good, len);
+    set32(p, sb + 8, 1u << 12);
+    reseal(p, len);
+    expect_bad(p, len, "mask past the lists");
+    memcpy(p, good, len);
+    set32(p, sb + 8, NTG_XG_LC(0));
+    reseal(p, len);
+    expect_bad(p, len, "lowercase mask without the option");
+    memcpy(p, good, len);
+    set32(p, sb + 12, 7);
+    reseal(p, len);
+    expect_bad(p, len, "pad word");
+    memcpy(p, good, len);
+    for (uint64_t i = 0; i < xslots; i++)
+        set32(p, off_xg + i * 16 + 8, NTG_XG_EXACT(0));
+    reseal(p, len);
+    expect_bad(p, len, "full list table");
+    memcpy(p, good, len);
+    memset(p + off_xl, 'A', xl_len);
+    reseal(p, len);
+    expect_bad(p, len, "list label NUL");
+    memcpy(p, good, len);
+    memcpy(p + off_xl + 4, "ORG", 4); /* "ORG\0ORG\0..." : a repeated label */
+    reseal(p, len);
+    expect_bad(p, len, "list label twice");
+    /* a model without lists must have every list field zero */
+    ntg_model *plain = train_visits(0, 0);
+    size_t plen;
+    unsigned char *pg = img_copy(plain, &plen);
+    set32(pg, 180, 2);
+    reseal(pg, plen);
+    expect_bad(pg, plen, "longest phrase without lists");
+    free(pg);
+    /* a version 1 file: refused with a message naming the version */
+    memcpy(p, good, len);
+    set32(p, 8, 1);
+    reseal(p, len);
+    ntg_model *r = NULL;
+    char err[256] = "";
+    assert_int_equal(ntg_model_load_mem(&r, p, len, 0, err, sizeof err), NER_EFORMAT);
+    assert_null(r);
+    assert_non_null(strstr(err, "version 1"));
+    assert_non_null(strstr(err, "retrain"));
+    /* the good one loads */
+    assert_int_equal(ntg_model_load_mem(&r, good, len, 0, err, sizeof err), NER_OK);
+    ntg_model_free(r);
+    ntg_model_free(plain);
+    free(p);
+    free(good);
+    ntg_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -400,6 +743,9 @@ int main(void)
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_unknown_gold),
         cmocka_unit_test(test_long_and_odd_tokens),
+        cmocka_unit_test(test_gazetteer_matching),
+        cmocka_unit_test(test_gazetteer_changes_prediction),
+        cmocka_unit_test(test_bad_gazetteer_sections),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

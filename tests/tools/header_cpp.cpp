@@ -2,6 +2,7 @@
 #include <ner/ner.h>
 #include <ner/ner_component.h>
 #include <ner/ner_train.h>
+#include <ner/ner_kb.h>
 #include <cstring>
 
 int main()

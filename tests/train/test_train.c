@@ -461,6 +461,7 @@ static void test_default_model_conll(void **st)
     ner_eval_params ep;
     ner_eval_params_init(&ep, sizeof ep);
     ep.n_threads = 2;
+    ep.flags = NER_EVAL_GOLD_LABELS; /* the built-in rules' DATE, MONEY... are not CoNLL's */
     assert_int_equal(ner_evaluate(pl, path, &ep, &json, err, sizeof err), NER_OK);
     const char *f = strstr(json, "\"ents_f\":");
     assert_non_null(f);
@@ -472,6 +473,130 @@ static void test_default_model_conll(void **st)
     const char *t = "Marie Curie received the Nobel Prize in Paris in 1903.";
     assert_int_equal(ner_pipeline_process(pl, t, strlen(t), &d, err, sizeof err), NER_OK);
     assert_true(ner_ents_count(ner_doc_ents(d)) >= 2);
+    ner_doc_free(d);
+    ner_pipeline_free(pl);
+}
+
+/* An external name list through ner_train: the phrases reach the model,
+ * the file goes into the tagger's folder and survives a load and save;
+ * bad lists and configs give errors. */
+static void test_gazetteer_config(void **st)
+{
+    (void)st;
+    char list[512], out[512], cfg[2048], path[1200], err[NER_ERRBUF_SIZE] = "";
+    path_in(list, sizeof list, "drug names.txt");
+    write_file(list, "# a comment\n\nAspirin\n  Ibuprofen  \r\nParacetamol\n"
+                     "a b c d e f g h i j\n");
+    path_in(out, sizeof out, "gz");
+    snprintf(cfg, sizeof cfg, "{\"model\": {\"gazetteers\": [{\"label\": \"DRUG\", "
+             "\"path\": \"%s\"}], \"gazetteer_lowercase\": true}}", list);
+    ner_train_params p;
+    ner_train_params_init(&p, sizeof p);
+    logbuf lb = {.len = 0};
+    lb.text[0] = '\0';
+    p.log = log_cb;
+    p.log_user = &lb;
+    if (ner_train(drugs, drugs, out, cfg, NULL, &p, err, sizeof err) != NER_OK)
+        fail_msg("ner_train with a gazetteer: %s", err);
+    /* 4 names, 3 phrases, 1 too long */
+    assert_non_null(strstr(lb.text, "4 names, 3 new phrases (1 longer than 8 tokens"));
+    snprintf(path, sizeof path, "%s/model-best", out);
+    check_overfit(path);
+    snprintf(path, sizeof path, "%s/model-best/tagger/gazetteers/drug_names.txt", out);
+    size_t len = 0;
+    char *copy = read_file(path, &len);
+    assert_non_null(copy);
+    assert_non_null(strstr(copy, "Paracetamol"));
+    free(copy);
+    snprintf(path, sizeof path, "%s/model-best/tagger/meta.json", out);
+    char *meta = read_file(path, NULL);
+    assert_non_null(meta);
+    assert_non_null(strstr(meta, "\"file\": \"gazetteers/drug_names.txt\""));
+    assert_non_null(strstr(meta, "\"gazetteer_lowercase\": true"));
+    free(meta);
+    /* a loaded pipeline saves the list along */
+    ner_pipeline *pl = NULL;
+    snprintf(path, sizeof path, "%s/model-best", out);
+    assert_int_equal(ner_pipeline_load(&pl, path, NULL, err, sizeof err), NER_OK);
+    char again[600];
+    snprintf(again, sizeof again, "%s/resaved", out);
+    assert_int_equal(ner_pipeline_save(pl, again, err, sizeof err), NER_OK);
+    ner_pipeline_free(pl);
+    snprintf(path, sizeof path, "%s/resaved/tagger/gazetteers/drug_names.txt", out);
+    copy = read_file(path, NULL);
+    assert_non_null(copy);
+    free(copy);
+    /* errors: a missing file, bad entries, too many labels */
+    ner_train_params_init(&p, sizeof p);
+    static const char *const bad[] = {
+        "{\"model\": {\"gazetteers\": [{\"label\": \"X\", \"path\": \"/nonexistent/list\"}]}}",
+        "{\"model\": {\"gazetteers\": {\"label\": \"X\"}}}",
+        "{\"model\": {\"gazetteers\": [{\"label\": \"X\"}]}}",
+        "{\"model\": {\"gazetteers\": [{\"label\": \"\", \"path\": \"a\"}]}}",
+        "{\"model\": {\"gazetteers\": [{\"label\": \"X\", \"path\": \"a\", \"kind\": 1}]}}",
+        "{\"model\": {\"gazetteer_lowercase\": 1}}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        err[0] = '\0';
+        int rc = ner_train(drugs, NULL, out, bad[i], NULL, &p, err, sizeof err);
+        if (rc == NER_OK)
+            fail_msg("config %zu was accepted", i);
+        assert_true(err[0] != '\0');
+    }
+    char many[4096] = "{\"model\": {\"gazetteers\": [";
+    for (int i = 0; i < 9; i++) {
+        char one[700];
+        snprintf(one, sizeof one, "%s{\"label\": \"L%d\", \"path\": \"%s\"}", i ? ", " : "",
+                 i, list);
+        strcat(many, one);
+    }
+    strcat(many, "]}}");
+    assert_int_not_equal(ner_train(drugs, NULL, out, many, NULL, &p, err, sizeof err), NER_OK);
+    assert_non_null(strstr(err, "at most 8"));
+}
+
+/* The issue's seed sentences through the default pipeline (skipped when
+ * models/en_default has no tagger). */
+static void expect_text_label(const ner_doc *d, const char *text, const char *label)
+{
+    const ner_ents *es = ner_doc_ents(d);
+    for (size_t i = 0; i < ner_ents_count(es); i++) {
+        size_t n = 0;
+        const char *t = ner_span_text(ner_ents_get(es, i), &n);
+        if (n == strlen(text) && memcmp(t, text, n) == 0) {
+            assert_string_equal(ner_span_label(ner_ents_get(es, i)), label);
+            return;
+        }
+    }
+    fail_msg("\"%s\" (%s) was not found", text, label);
+}
+
+static void test_default_model_seeds(void **st)
+{
+    (void)st;
+    char err[NER_ERRBUF_SIZE] = "";
+    ner_pipeline *pl = NULL;
+    if (ner_pipeline_load(&pl, NULL, NULL, err, sizeof err) != NER_OK)
+        fail_msg("the default pipeline: %s", err);
+    int has_tagger = 0;
+    for (size_t i = 0; i < ner_pipeline_component_count(pl); i++)
+        has_tagger |= strcmp(ner_pipeline_component_factory(pl, i), "tagger") == 0;
+    if (!has_tagger) {
+        ner_pipeline_free(pl);
+        fprintf(stderr, "skipped: the default pipeline has no tagger\n");
+        skip();
+    }
+    ner_doc *d = NULL;
+    const char *t1 = "Elon Musk sold $4 billion of Tesla stock on January 15, 2025.";
+    assert_int_equal(ner_pipeline_process(pl, t1, strlen(t1), &d, err, sizeof err), NER_OK);
+    expect_text_label(d, "Elon Musk", "PER");
+    expect_text_label(d, "Tesla", "ORG");
+    ner_doc_free(d);
+    const char *t2 = "Marie Curie received the Nobel Prize in Paris in 1903.";
+    assert_int_equal(ner_pipeline_process(pl, t2, strlen(t2), &d, err, sizeof err), NER_OK);
+    expect_text_label(d, "Marie Curie", "PER");
+    expect_text_label(d, "Nobel Prize", "MISC");
+    expect_text_label(d, "Paris", "LOC");
     ner_doc_free(d);
     ner_pipeline_free(pl);
 }
@@ -488,6 +613,8 @@ int main(void)
         cmocka_unit_test(test_config_default),
         cmocka_unit_test(test_evaluate_and_convert),
         cmocka_unit_test(test_default_model_conll),
+        cmocka_unit_test(test_gazetteer_config),
+        cmocka_unit_test(test_default_model_seeds),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

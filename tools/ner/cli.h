@@ -17,6 +17,16 @@ int cmd_train(int argc, char **argv);
 int cmd_evaluate(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_kb(int argc, char **argv);
+int cmd_link(int argc, char **argv);
+
+/* The pipeline of --model DIR (NULL: the default one) with an
+ * "entity_linker" over the knowledge-base folder kb added at the end;
+ * prints the error and returns NULL on failure (cmd_link.c). */
+ner_pipeline *cli_load_kb(const char *model, const char *kb);
+/* A --config value: inline JSON ("{...}") or a file holding it; a new
+ * string, or NULL after printing the error (cmd_kb.c). */
+char *cli_read_config(const char *v);
 
 /* Parses jsonl|conll|auto into a NER_FORMAT_* value (ner_train.h); prints
  * the error and returns CLI_USAGE for anything else. */
@@ -24,6 +34,10 @@ int cli_parse_format(const char *v, uint32_t *out);
 
 /* Loads --model DIR (NULL: the default pipeline); prints the error. */
 ner_pipeline *cli_load(const char *model);
+/* cli_load, with the model's "bert_tagger" config keys "aggregation" and
+ * "words" set from --aggregation and --words (NULL: unchanged; both NULL is
+ * cli_load) (cli_bert.c). */
+ner_pipeline *cli_load_bert(const char *model, const char *aggregation, const char *words);
 /* Parses a positive integer option value; -1 when it is not one. */
 long cli_parse_count(const char *s);
 /* Parses `[--model DIR] [--] TEXT...` from argv[1..] (TEXT words joined

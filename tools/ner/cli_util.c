@@ -39,13 +39,22 @@ long cli_parse_count(const char *s)
     return v;
 }
 
-static int model_and_text(int argc, char **argv, const char **model, char **text)
+static int model_and_text(int argc, char **argv, const char **model, char **text,
+                          const char **agg, const char **words)
 {
     *model = NULL;
     *text = NULL;
+    *agg = *words = NULL;
     int i = 1;
     for (; i < argc; i++) {
-        if (strcmp(argv[i], "--model") == 0) {
+        if (strcmp(argv[i], "--aggregation") == 0 || strcmp(argv[i], "--words") == 0) {
+            if (i + 1 >= argc) {
+                cli_err("%s needs a value", argv[i]);
+                return CLI_USAGE;
+            }
+            *(argv[i][2] == 'a' ? agg : words) = argv[i + 1];
+            i++;
+        } else if (strcmp(argv[i], "--model") == 0) {
             if (i + 1 >= argc) {
                 cli_err("--model needs a folder");
                 return CLI_USAGE;
@@ -86,14 +95,14 @@ static int model_and_text(int argc, char **argv, const char **model, char **text
 
 int cli_process_args(int argc, char **argv, ner_pipeline **pl, ner_doc **doc)
 {
-    const char *model;
+    const char *model, *agg, *words;
     char *text;
     *pl = NULL;
     *doc = NULL;
-    int rc = model_and_text(argc, argv, &model, &text);
+    int rc = model_and_text(argc, argv, &model, &text, &agg, &words);
     if (rc != CLI_OK)
         return rc;
-    *pl = cli_load(model);
+    *pl = cli_load_bert(model, agg, words);
     if (!*pl) {
         free(text);
         return CLI_BAD_INPUT;

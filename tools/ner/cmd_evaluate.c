@@ -89,7 +89,7 @@ static void print_table(json_t *r)
 
 int cmd_evaluate(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL;
+    const char *model = NULL, *data = NULL, *agg = NULL, *words = NULL;
     int as_json = 0;
     ner_eval_params p;
     ner_eval_params_init(&p, sizeof p);
@@ -99,9 +99,16 @@ int cmd_evaluate(int argc, char **argv)
             as_json = 1;
             continue;
         }
+        if (strcmp(a, "--gold-labels-only") == 0) {
+            p.flags |= NER_EVAL_GOLD_LABELS;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: ner evaluate [--model DIR] --data FILE [--format jsonl|conll]\n"
-                   "                    [--threads N] [--examples N] [--json]\n");
+                   "                    [--threads N] [--examples N] [--json]\n"
+                   "                    [--gold-labels-only]   (score only the labels the data has)\n"
+                   "                    [--aggregation none|simple|first|average|max]\n"
+                   "                    [--words wordpiece|whitespace]\n");
             return CLI_OK;
         }
         if (!v) {
@@ -110,6 +117,8 @@ int cmd_evaluate(int argc, char **argv)
         }
         if (strcmp(a, "--model") == 0) model = v;
         else if (strcmp(a, "--data") == 0) data = v;
+        else if (strcmp(a, "--aggregation") == 0) agg = v;
+        else if (strcmp(a, "--words") == 0) words = v;
         else if (strcmp(a, "--format") == 0) {
             if (cli_parse_format(v, &p.format) != CLI_OK)
                 return CLI_USAGE;
@@ -131,7 +140,7 @@ int cmd_evaluate(int argc, char **argv)
         cli_err("ner evaluate needs --data FILE");
         return CLI_USAGE;
     }
-    ner_pipeline *pl = cli_load(model);
+    ner_pipeline *pl = cli_load_bert(model, agg, words);
     if (!pl)
         return CLI_BAD_INPUT;
     p.log = log_stderr;

@@ -6,7 +6,7 @@
 #include "cli.h"
 
 typedef struct run_opts {
-    const char *model, *input, *output;
+    const char *model, *input, *output, *kb, *aggregation, *words;
     int jsonl_in, tsv_out;
     uint32_t threads, batch;
 } run_opts;
@@ -32,6 +32,9 @@ static int parse_opts(int argc, char **argv, run_opts *o)
         if (strcmp(a, "--model") == 0 && v) o->model = v;
         else if (strcmp(a, "--input") == 0 && v) o->input = v;
         else if (strcmp(a, "--output") == 0 && v) o->output = v;
+        else if (strcmp(a, "--kb") == 0 && v) o->kb = v;
+        else if (strcmp(a, "--aggregation") == 0 && v) o->aggregation = v;
+        else if (strcmp(a, "--words") == 0 && v) o->words = v;
         else if (strcmp(a, "--input-format") == 0 && v) {
             if (strcmp(v, "jsonl") == 0) o->jsonl_in = 1;
             else if (strcmp(v, "text") != 0) {
@@ -54,7 +57,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
             else o->batch = (uint32_t)n;
         } else {
             static const char *const known[] = {"--model", "--input", "--output",
-                "--input-format", "--format", "--threads", "--batch-size"};
+                "--input-format", "--format", "--threads", "--batch-size", "--kb",
+                "--aggregation", "--words"};
             int is_known = 0;
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 is_known |= strcmp(a, known[k]) == 0;
@@ -109,6 +113,11 @@ static json_t *ents_json(const ner_doc *doc)
             "score", ner_span_score(s));
         if (o && ner_span_kb_id(s))
             json_object_set_new(o, "kb_id", json_string(ner_span_kb_id(s)));
+        if (o && (ner_span_kb_id(s) || ner_span_kb_score(s) > 0.0)) {
+            if (!ner_span_kb_id(s))
+                json_object_set_new(o, "kb_id", json_null());  /* linked: NIL */
+            json_object_set_new(o, "kb_score", json_real(ner_span_kb_score(s)));
+        }
         json_array_append_new(a, o);
     }
     return a;
@@ -176,7 +185,14 @@ int cmd_run(int argc, char **argv)
         if (in != stdin) fclose(in);
         return CLI_BAD_INPUT;
     }
-    ner_pipeline *pl = cli_load(o.model);
+    if (o.kb && (o.aggregation || o.words)) {
+        cli_err("--aggregation and --words do not combine with --kb");
+        if (in != stdin) fclose(in);
+        if (out != stdout) fclose(out);
+        return CLI_USAGE;
+    }
+    ner_pipeline *pl = o.kb ? cli_load_kb(o.model, o.kb)
+                            : cli_load_bert(o.model, o.aggregation, o.words);
     if (!pl) {
         if (in != stdin) fclose(in);
         if (out != stdout) fclose(out);

@@ -5,9 +5,11 @@
 static const char usage[] =
     "usage: ner [--model DIR] TEXT...          entities, one per line:\n"
     "                                           text<TAB>label<TAB>start<TAB>end\n"
-    "       ner run [--model DIR] [--input FILE] [--output FILE]\n"
+    "       ner run [--model DIR] [--kb DIR] [--input FILE] [--output FILE]\n"
     "               [--input-format text|jsonl] [--format jsonl|tsv]\n"
     "               [--threads N] [--batch-size N]\n"
+    "       (ner, run, evaluate, with a BERT --model: [--aggregation\n"
+    "        none|simple|first|average|max] [--words wordpiece|whitespace])\n"
     "       ner tokenize [--model DIR] TEXT...\n"
     "       ner train --train FILE --dev FILE --output DIR [--config FILE]\n"
     "                 [--base DIR] [--format jsonl|conll] [--threads N]\n"
@@ -15,6 +17,9 @@ static const char usage[] =
     "       ner convert --input FILE --output FILE --to jsonl|conll\n"
     "                   [--scheme iob1|iob2|bilou|bioes]\n"
     "       ner init config [FILE]\n"
+    "       ner kb build --entities FILE --aliases FILE --output DIR\n"
+    "       ner kb fit|evaluate --kb DIR --data FILE   (ner kb --help)\n"
+    "       ner link --kb DIR [--model DIR] [--input FILE] [--output FILE]\n"
     "       ner --version | --help\n"
     "\n"
     "Offsets are code points, half-open.  Without --model the default English\n"
@@ -47,5 +52,9 @@ int main(int argc, char **argv)
         return cmd_convert(argc - 1, argv + 1);
     if (strcmp(cmd, "init") == 0)
         return cmd_init(argc - 1, argv + 1);
+    if (strcmp(cmd, "kb") == 0)
+        return cmd_kb(argc - 1, argv + 1);
+    if (strcmp(cmd, "link") == 0)
+        return cmd_link(argc - 1, argv + 1);
     return cmd_extract(argc, argv);
 }

@@ -22,11 +22,12 @@ from ._lib import VERSION as __version__
 from .doc import Doc, Span, Token
 from .errors import Error
 from .pipeline import Pipeline, blank, has_factory, load
+from .ruler import EntityRuler
 from .train import convert, evaluate, init_config, train
 from . import errors
 
 library_path = _LIBRARY_PATH
 
-__all__ = ["Doc", "Error", "Pipeline", "Span", "Token", "blank", "convert",
+__all__ = ["Doc", "EntityRuler", "Error", "Pipeline", "Span", "Token", "blank", "convert",
            "errors", "evaluate", "has_factory", "init_config", "load",
            "library_path", "train", "__version__"]

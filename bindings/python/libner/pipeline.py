@@ -6,6 +6,9 @@ folder for load()) and the list of changes made since; a change builds a new
 C pipeline from the origin (ner_builder_new or ner_builder_from_dir), replays
 every change with ner_builder_add / ner_builder_remove, builds it, and only
 then replaces the handle.  A failed change leaves the Pipeline as it was.
+EntityRuler.add_patterns is such a change too: the patterns join the
+ruler's inline "patterns" config (a ruler of the origin folder is removed
+and added again in its place, with its folder, so its patterns.jsonl stays).
 
 Rebuilding from a folder reads it again, so the folder must not change in
 between: the bindings keep a copy of its pipeline.json and refuse to rebuild
@@ -24,6 +27,7 @@ from ._lib import LIB
 from .doc import Doc, _CDoc
 from .errors import (EINTERNAL, ENOTFOUND, EUNSUPPORTED, OK, Error, check,
                      encode_text)
+from .ruler import EntityRuler
 
 
 def _path_bytes(path):
@@ -91,7 +95,10 @@ class Pipeline:
         self._handle = handle
         self._origin = origin       # ("lang", code), ("dir", abs path) or None
         self._snapshot = snapshot   # pipeline.json bytes of a dir origin
-        self._ops = list(ops)       # ("add", factory, cfg, params) / ("remove", name)
+        self._ops = list(ops)       # ("add", factory, name, cfg, before, after),
+                                    # ("remove", name), or ("ruler", name, cfg,
+                                    # folder): an origin entity_ruler made again
+                                    # with more patterns (EntityRuler.add_patterns)
 
     # -------------------------------------------------------- description
     @property
@@ -230,7 +237,9 @@ class Pipeline:
         next to; by default the component goes last.  Rebuilds the pipeline
         (see the module's documentation); raises libner.Error, leaving the
         pipeline unchanged, when the factory is unknown, the name is taken,
-        or the config is rejected.  Returns the new component's name."""
+        or the config is rejected.  Returns the new component's name; for
+        an "entity_ruler", an EntityRuler (which compares equal to the
+        name) whose add_patterns() adds patterns as in spaCy."""
         if not isinstance(factory, str):
             raise TypeError("factory must be a str")
         if config is None:
@@ -245,7 +254,96 @@ class Pipeline:
         after = self._anchor(after)
         op = ("add", factory, name, cfg, before, after)
         self._apply(self._ops + [op])
-        return name if name is not None else factory
+        out = name if name is not None else factory
+        return EntityRuler(self, out) if factory == "entity_ruler" else out
+
+    def get_pipe(self, name):
+        """The component called name: an EntityRuler for an entity_ruler,
+        else its name.  Raises KeyError when there is none."""
+        h = self._handle
+        if name not in h.names:
+            raise KeyError('no component called "%s" (the pipeline has %s)'
+                           % (name, ", ".join(h.names)))
+        if dict(zip(h.names, h.factories))[name] == "entity_ruler":
+            return EntityRuler(self, name)
+        return name
+
+    # -------------------------------------------------------- entity_ruler
+    def _add_op_of(self, ops, name):
+        """Index of the "add" op that made component `name`, or None when it
+        comes from the origin (or was removed since)."""
+        for i in range(len(ops) - 1, -1, -1):
+            op = ops[i]
+            if op[0] == "remove" and op[1] == name:
+                return None
+            if op[0] == "add" and (op[2] if op[2] is not None else op[1]) == name:
+                return i
+        return None
+
+    def _origin_component(self, name):
+        """The pipeline.json entry of the origin folder's component `name`."""
+        try:
+            pj = json.loads(self._snapshot.decode("utf-8"))
+            for c in pj.get("components", []):
+                if c.get("name", c.get("factory")) == name:
+                    return c
+        except (AttributeError, ValueError):
+            pass
+        return None
+
+    def _ruler_config(self, ops, name):
+        """(config dict, component folder or None, index of the op holding
+        the config or None) of the entity_ruler called name."""
+        i = self._add_op_of(ops, name)
+        if i is not None:
+            cfg = ops[i][3]
+            return (json.loads(cfg) if cfg else {}), None, i
+        for j, op in enumerate(ops):
+            if op[0] == "ruler" and op[1] == name:
+                return json.loads(op[2]), op[3], j
+        c = self._origin_component(name)
+        if c is None or self._origin is None or self._origin[0] != "dir":
+            raise Error(EUNSUPPORTED, 'the configuration of "%s" is not known, '
+                        "so patterns cannot be added to it" % name)
+        d = os.path.join(self._origin[1], name)
+        return dict(c.get("config") or {}), (d if os.path.isdir(d) else None), None
+
+    def _ruler_check(self, name):
+        h = self._handle
+        if name not in h.names:
+            raise Error(ENOTFOUND, 'no component called "%s" (the pipeline has %s)'
+                        % (name, ", ".join(h.names)))
+        if dict(zip(h.names, h.factories))[name] != "entity_ruler":
+            raise TypeError('"%s" is not an entity_ruler' % name)
+
+    def _ruler_add_patterns(self, name, patterns):
+        self._ruler_check(name)
+        ops = list(self._ops)
+        cfg, folder, i = self._ruler_config(ops, name)
+        cfg["patterns"] = list(cfg.get("patterns") or []) + list(patterns)
+        text = json.dumps(cfg, ensure_ascii=False)
+        if i is not None and ops[i][0] == "add":
+            _, factory, nm, _, before, after = ops[i]
+            ops[i] = ("add", factory, nm, text, before, after)
+        elif i is not None:
+            ops[i] = ("ruler", name, text, folder)
+        else:
+            ops.append(("ruler", name, text, folder))
+        self._apply(ops)
+
+    def _ruler_patterns(self, name):
+        self._ruler_check(name)
+        cfg, folder, i = self._ruler_config(self._ops, name)
+        path = None
+        if folder and os.path.isfile(os.path.join(folder, "patterns.jsonl")):
+            path = os.path.join(folder, "patterns.jsonl")
+        elif cfg.get("patterns_path"):
+            path = cfg["patterns_path"]
+        out = []
+        if path:
+            with open(path, encoding="utf-8-sig") as f:
+                out = [json.loads(line) for line in f if line.strip()]
+        return out + list(cfg.get("patterns") or [])
 
     def remove_pipe(self, name):
         """Removes the component called name; returns the name.  Raises
@@ -289,8 +387,30 @@ class Pipeline:
             rc = LIB.ner_builder_from_dir(ctypes.byref(b), _path_bytes(where),
                                           eb, _lib.NER_ERRBUF_SIZE)
         check(rc, eb)
+        names = self._initial_names()
         try:
             for op in ops:
+                if op[0] == "ruler":
+                    # an entity_ruler of the origin folder, made again with
+                    # more inline patterns, in the same place
+                    _, name, cfg, folder = op
+                    k = names.index(name)
+                    p = _lib.NerAddParams()
+                    check(LIB.ner_add_params_init(ctypes.byref(p),
+                                                  ctypes.sizeof(p)))
+                    p.name = _opt_bytes(name)
+                    if k + 1 < len(names):
+                        p.before = _opt_bytes(names[k + 1])
+                    elif k > 0:
+                        p.after = _opt_bytes(names[k - 1])
+                    p.dir = None if folder is None else _path_bytes(folder)
+                    check(LIB.ner_builder_remove(b, name.encode("utf-8")),
+                          what='no component called "%s"' % name)
+                    check(LIB.ner_builder_add(b, b"entity_ruler",
+                                              cfg.encode("utf-8"), ctypes.byref(p),
+                                              eb, _lib.NER_ERRBUF_SIZE), eb)
+                    continue
+                _track_names(names, op)
                 if op[0] == "add":
                     _, factory, name, cfg, before, after = op
                     p = _lib.NerAddParams()
@@ -309,6 +429,34 @@ class Pipeline:
             LIB.ner_builder_free(b)
             raise
         return _build(b)
+
+    def _initial_names(self):
+        """Component names of the origin, before any change."""
+        if self._origin is not None and self._origin[0] == "dir":
+            try:
+                pj = json.loads(self._snapshot.decode("utf-8"))
+                return [c.get("name", c.get("factory"))
+                        for c in pj.get("components", [])]
+            except (AttributeError, ValueError):
+                return []
+        return ["tokenizer"]
+
+
+def _track_names(names, op):
+    """Applies an add/remove op to a list of component names, as the builder
+    does to its components."""
+    if op[0] == "remove":
+        if op[1] in names:
+            names.remove(op[1])
+        return
+    _, factory, name, _, before, after = op
+    name = name if name is not None else factory
+    if before is not None and before in names:
+        names.insert(names.index(before), name)
+    elif after is not None and after in names:
+        names.insert(names.index(after) + 1, name)
+    else:
+        names.append(name)
 
 
 def _process_batch(h, data, params, base):
