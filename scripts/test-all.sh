@@ -27,7 +27,7 @@ setup build-asan --werror --buildtype=debug -Db_sanitize=address,undefined -Db_l
 meson compile -C build-asan
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-    meson test -C build-asan --print-errorlogs --no-suite python --num-processes 2 \
+    meson test -C build-asan --print-errorlogs --no-suite python --no-suite slow --num-processes 2 \
     --timeout-multiplier 3
 
 echo "== build-tsan: ThreadSanitizer on the concurrency tests"
