@@ -16,7 +16,9 @@
 #   PEERS      which to run: "libner libner-bf16 torch ort ort-int8 sgemm"   [all]
 #              (libner-bf16: NN_PRECISION_BF16; ort-int8: export_onnx.py --int8)
 # Writes $WORK/results.jsonl (one line per run, with /usr/bin/time -v's max
-# RSS) and prints a markdown table of medians.  The bert-base model (431 MB),
+# RSS) and prints a markdown table: median and best of the repetitions
+# (reps are outermost, so a burst of load from another process hits one rep
+# of each configuration rather than every rep of one).  The bert-base model (431 MB),
 # its ONNX export and the id files are made once in $WORK with the peers'
 # scripts; nothing is written into the repository.
 set -euo pipefail
@@ -117,12 +119,15 @@ for line in open(sys.argv[1]):
     r["rss"] = d["time_v_max_rss_kb"] / 1024
     runs[d["label"]].append(r)
 med = statistics.median
-print("| run | reps | tokens (padded) | sent/s | ms/sent | ms/batch | GFLOP/s (real tokens) | max RSS MB |")
+# the machine is shared: the best rep shows what the code does, the median
+# what a busy machine gives; both are printed
+print("| run | reps | tokens (padded) | sent/s median | sent/s best | ms/sent (best) | GFLOP/s (best, real tokens) | max RSS MB |")
 print("|---|---|---|---|---|---|---|---|")
 for label, rs in runs.items():
     m = lambda k: med([x.get(k, x.get("mean_tokens")) for x in rs])
+    b = max(rs, key=lambda x: x["sent_per_s"])
     print(f"| {label} | {len(rs)} | {m('mean_tokens'):.1f} ({m('mean_padded_tokens'):.1f}) | {m('sent_per_s'):.1f} "
-          f"| {m('ms_per_sent'):.1f} | {m('ms_per_batch_median'):.1f} | {m('gflops_real_tokens'):.0f} | {m('rss'):.0f} |")
+          f"| {b['sent_per_s']:.1f} | {b['ms_per_sent']:.1f} | {b['gflops_real_tokens']:.0f} | {m('rss'):.0f} |")
 if gemm:
     Ms = sorted({M for _, M in gemm})
     print()

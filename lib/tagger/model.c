@@ -973,6 +973,53 @@ static inline void add_feature(const ntg_model *m, uint64_t h, float *e)
     }
 }
 
+/* The same as add_feature over feats[0..nf), in three passes: the weight
+ * table is far larger than the caches, so every slot and then every row is
+ * requested before any is used, and the misses overlap instead of queueing. */
+static void add_features(const ntg_model *m, const uint64_t *feats, size_t nf,
+                         float *e)
+{
+    enum { CHUNK = 64 };
+    uint32_t rows[CHUNK];
+    for (size_t base = 0; base < nf; base += CHUNK) {
+        size_t n = nf - base < CHUNK ? nf - base : CHUNK;
+#if defined(__GNUC__)
+        for (size_t k = 0; k < n; k++)
+            __builtin_prefetch(&m->slots[2 * (feats[base + k] & m->mask)]);
+#endif
+        for (size_t k = 0; k < n; k++) {
+            uint64_t h = feats[base + k], i = h & m->mask;
+            uint32_t fp = (uint32_t)(h >> 32), r = NTG_EMPTY;
+            for (size_t p = 0; p <= m->max_probe; p++) {
+                uint32_t rr = m->slots[2 * i + 1];
+                if (rr == NTG_EMPTY)
+                    break;
+                if (m->slots[2 * i] == fp) {
+                    r = rr;
+                    break;
+                }
+                i = (i + 1) & m->mask;
+            }
+            rows[k] = r;
+#if defined(__GNUC__)
+            if (r != NTG_EMPTY)
+                __builtin_prefetch(m->rows + r);
+#endif
+        }
+        for (size_t k = 0; k < n; k++) {
+            if (rows[k] == NTG_EMPTY)
+                continue;
+            const uint32_t *row = m->rows + rows[k];
+            uint32_t c = row[0];
+            for (uint32_t j = 0; j < c; j++) {
+                float w;
+                memcpy(&w, &row[2 + 2 * j], 4);
+                e[row[1 + 2 * j]] += w;
+            }
+        }
+    }
+}
+
 /* Span marginals of the sentence [lo, hi) whose spans are sp[0..ns). */
 static int score_sentence(const ntg_model *m, ntg_scratch *s, size_t lo,
                           size_t hi, const uint16_t *tags, ntg_span *sp,
@@ -1102,8 +1149,12 @@ int ntg_predict(const ntg_model *m, const ntg_doc *doc, ntg_scratch *s,
         float *e = s->em + i * T;
         memset(e, 0, T * sizeof *e);
         size_t nf = ntg_token_features(&m->fo, s->fb.ti, n, i, s->feats);
-        for (size_t k = 0; k < nf; k++)
-            add_feature(m, s->feats[k], e);
+        if (flags & NTG_PREDICT_REFERENCE) {
+            for (size_t k = 0; k < nf; k++)
+                add_feature(m, s->feats[k], e);
+        } else {
+            add_features(m, s->feats, nf, e);
+        }
     }
     size_t total = 0;
     size_t lo = 0;

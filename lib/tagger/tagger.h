@@ -136,6 +136,8 @@ ntg_scratch *ntg_scratch_new(void);
 void ntg_scratch_free(ntg_scratch *s);
 
 #define NTG_PREDICT_NO_SCORES 0x1u /* skip forward-backward: scores are 1 */
+#define NTG_PREDICT_REFERENCE 0x2u /* the plain weight lookup, without the
+                                       prefetching passes (for tests) */
 
 /* Tags doc and writes its entities into *spans (count *n_spans), sorted and
  * never overlapping; the array lives in the scratch until its next use.

@@ -438,11 +438,18 @@ static void test_many_sequences(void **state)
     size_t nl = c->num_labels;
     float *a = malloc(T * nl * sizeof(float)), *bb = malloc(T * nl * sizeof(float));
     char err[256];
+    size_t hn = (c->layers + 1) * T * c->hidden;
+    float *ha = malloc(hn * sizeof(float)), *hb = malloc(hn * sizeof(float));
     nn_workspace *ws = nn_workspace_new_threads(2);
-    assert_int_equal(nn_bert_forward(m, ws, ids, NULL, lens, nseq, a, err, sizeof err), 0);
+    assert_int_equal(nn_bert_forward_hidden(m, ws, ids, NULL, lens, nseq, a, ha, err,
+                                            sizeof err), 0);
     nn_bert_set_kernel(m, NN_KERNEL_REF);
-    assert_int_equal(nn_bert_forward(m, ws, ids, NULL, lens, nseq, bb, err, sizeof err), 0);
+    assert_int_equal(nn_bert_forward_hidden(m, ws, ids, NULL, lens, nseq, bb, hb, err,
+                                            sizeof err), 0);
     assert_true(rel_diff(a, bb, T * nl) <= 1e-4);
+    assert_true(rel_diff(ha, hb, hn) <= 1e-4);
+    free(ha);
+    free(hb);
     nn_workspace_free(ws);
     free(ids);
     free(a);
