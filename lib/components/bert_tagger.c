@@ -73,6 +73,7 @@
 
 #include <jansson.h>
 
+#include "util/errbuf.h"
 #include "components/bert_aggregate.h"
 #include "components/builtins.h"
 #include "components/wordpiece_attach.h"
@@ -97,22 +98,6 @@ typedef struct bt_state {
     size_t nws;
 } bt_state;
 
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static void bt_free(void *state)
 {
     bt_state *st = state;
@@ -132,7 +117,7 @@ static int get_count(json_t *v, const char *key, size_t lo, size_t hi, size_t *o
 {
     if (!json_is_integer(v) || json_integer_value(v) < (json_int_t)lo ||
         (size_t)json_integer_value(v) > hi) {
-        errf(errbuf, errlen, "bert_tagger config: \"%s\" must be an integer in %zu..%zu",
+        nu_errf(errbuf, errlen, "bert_tagger config: \"%s\" must be an integer in %zu..%zu",
              key, lo, hi);
         return NER_EINVAL;
     }
@@ -144,14 +129,14 @@ static int bt_init(void **state, const char *config_json, const char *dir,
                    char *errbuf, size_t errlen)
 {
     if (!state) {
-        errf(errbuf, errlen, "bert_tagger: state is NULL");
+        nu_errf(errbuf, errlen, "bert_tagger: state is NULL");
         return NER_EINVAL;
     }
     *state = NULL;
     json_error_t je;
     json_t *cfg = json_loads(config_json ? config_json : "{}", JSON_REJECT_DUPLICATES, &je);
     if (!cfg) {
-        errf(errbuf, errlen, "bert_tagger config: line %d, column %d: %s", je.line,
+        nu_errf(errbuf, errlen, "bert_tagger config: line %d, column %d: %s", je.line,
              je.column, je.text);
         return NER_EFORMAT;
     }
@@ -176,7 +161,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
     nn_bert_options opts;
     nn_bert_options_init(&opts);
     if (!json_is_object(cfg)) {
-        errf(errbuf, errlen, "bert_tagger config must be a JSON object");
+        nu_errf(errbuf, errlen, "bert_tagger config must be a JSON object");
         rc = NER_EINVAL;
         goto fail;
     }
@@ -187,7 +172,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
         if (strcmp(key, "aggregation") == 0) {
             st->strategy = json_is_string(v) ? nc_agg_parse(json_string_value(v)) : -1;
             if (st->strategy < 0) {
-                errf(errbuf, errlen, "bert_tagger config: \"aggregation\" must be one of "
+                nu_errf(errbuf, errlen, "bert_tagger config: \"aggregation\" must be one of "
                      "\"none\", \"simple\", \"first\", \"average\", \"max\"");
                 rc = NER_EINVAL;
                 goto fail;
@@ -195,7 +180,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
         } else if (strcmp(key, "words") == 0) {
             const char *w = json_is_string(v) ? json_string_value(v) : "";
             if (strcmp(w, "wordpiece") != 0 && strcmp(w, "whitespace") != 0) {
-                errf(errbuf, errlen, "bert_tagger config: \"words\" must be "
+                nu_errf(errbuf, errlen, "bert_tagger config: \"words\" must be "
                      "\"wordpiece\" or \"whitespace\"");
                 rc = NER_EINVAL;
                 goto fail;
@@ -203,7 +188,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
             st->words_ws = w[1] == 'h';
         } else if (strcmp(key, "ignore_labels") == 0) {
             if (!json_is_array(v)) {
-                errf(errbuf, errlen, "bert_tagger config: \"ignore_labels\" must be an "
+                nu_errf(errbuf, errlen, "bert_tagger config: \"ignore_labels\" must be an "
                      "array of strings");
                 rc = NER_EINVAL;
                 goto fail;
@@ -217,7 +202,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
             for (size_t i = 0; i < nignore; i++) {
                 json_t *s = json_array_get(v, i);
                 if (!json_is_string(s)) {
-                    errf(errbuf, errlen, "bert_tagger config: ignore_labels[%zu] is not "
+                    nu_errf(errbuf, errlen, "bert_tagger config: ignore_labels[%zu] is not "
                          "a string", i);
                     rc = NER_EINVAL;
                     goto fail;
@@ -249,13 +234,13 @@ static int bt_init(void **state, const char *config_json, const char *dir,
                     found = 1;
                 }
             if (!found) {
-                errf(errbuf, errlen, "bert_tagger config: \"precision\" must be one of "
+                nu_errf(errbuf, errlen, "bert_tagger config: \"precision\" must be one of "
                      "\"f32\", \"auto\", \"bf16\", \"int8\"");
                 rc = NER_EINVAL;
                 goto fail;
             }
         } else {
-            errf(errbuf, errlen, "bert_tagger config: unknown key \"%.64s\" (known: "
+            nu_errf(errbuf, errlen, "bert_tagger config: unknown key \"%.64s\" (known: "
                  "aggregation, words, ignore_labels, stride, max_length, "
                  "batch_tokens, threads, precision)", key);
             rc = NER_EINVAL;
@@ -263,7 +248,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
         }
     }
     if (!dir) {
-        errf(errbuf, errlen, "bert_tagger: needs a model folder (the dir parameter) "
+        nu_errf(errbuf, errlen, "bert_tagger: needs a model folder (the dir parameter) "
              "with config.json and model.safetensors");
         rc = NER_EINVAL;
         goto fail;
@@ -276,7 +261,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
         goto fail;
     st->cfg = nn_bert_get_config(st->model);
     if (st->cfg->max_seq_len < 3) {
-        errf(errbuf, errlen, "%s: the model takes sequences of %zu tokens, too few for "
+        nu_errf(errbuf, errlen, "%s: the model takes sequences of %zu tokens, too few for "
              "[CLS] + a piece + [SEP]", dir, st->cfg->max_seq_len);
         rc = NER_EFORMAT;
         goto fail;
@@ -285,7 +270,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
         size_t w = st->max_length && st->max_length < st->cfg->max_seq_len
                        ? st->max_length : st->cfg->max_seq_len;
         if ((size_t)st->stride >= w - 2) {
-            errf(errbuf, errlen, "bert_tagger config: \"stride\" %ld must be less than "
+            nu_errf(errbuf, errlen, "bert_tagger config: \"stride\" %ld must be less than "
                  "the window length minus [CLS] and [SEP] (%zu)", st->stride, w - 2);
             rc = NER_EINVAL;
             goto fail;
@@ -305,7 +290,7 @@ static int bt_init(void **state, const char *config_json, const char *dir,
     return NER_OK;
 fail:
     if (rc == NER_ENOMEM)
-        errf(errbuf, errlen, "bert_tagger: out of memory");
+        nu_errf(errbuf, errlen, "bert_tagger: out of memory");
     free(ignore);
     json_decref(cfg);
     bt_free(st);
@@ -638,14 +623,14 @@ static int link_or_copy(const char *src, const char *dst, char *errbuf, size_t e
 {
     struct stat a, b;
     if (stat(src, &a) != 0) {
-        errf(errbuf, errlen, "%s: %s", src, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: %s", src, strerror(errno));
         return NER_EIO;
     }
     if (stat(dst, &b) == 0) {
         if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
             return NER_OK;
         if (unlink(dst) != 0) {
-            errf(errbuf, errlen, "%s: cannot replace: %s", dst, strerror(errno));
+            nu_errf(errbuf, errlen, "%s: cannot replace: %s", dst, strerror(errno));
             return NER_EIO;
         }
     }
@@ -653,12 +638,12 @@ static int link_or_copy(const char *src, const char *dst, char *errbuf, size_t e
         return NER_OK;
     int in = open(src, O_RDONLY);
     if (in < 0) {
-        errf(errbuf, errlen, "%s: %s", src, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: %s", src, strerror(errno));
         return NER_EIO;
     }
     int outfd = open(dst, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (outfd < 0) {
-        errf(errbuf, errlen, "%s: cannot write: %s", dst, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", dst, strerror(errno));
         close(in);
         return NER_EIO;
     }
@@ -671,7 +656,7 @@ static int link_or_copy(const char *src, const char *dst, char *errbuf, size_t e
         if (k < 0) {
             if (errno == EINTR)
                 continue;
-            errf(errbuf, errlen, "%s: read error: %s", src, strerror(errno));
+            nu_errf(errbuf, errlen, "%s: read error: %s", src, strerror(errno));
             rc = NER_EIO;
             break;
         }
@@ -680,7 +665,7 @@ static int link_or_copy(const char *src, const char *dst, char *errbuf, size_t e
             if (w < 0 && errno == EINTR)
                 continue;
             if (w <= 0) {
-                errf(errbuf, errlen, "%s: write error: %s", dst, strerror(errno));
+                nu_errf(errbuf, errlen, "%s: write error: %s", dst, strerror(errno));
                 rc = NER_EIO;
             } else {
                 off += w;
@@ -691,7 +676,7 @@ static int link_or_copy(const char *src, const char *dst, char *errbuf, size_t e
     }
     close(in);
     if (close(outfd) != 0 && rc == NER_OK) {
-        errf(errbuf, errlen, "%s: write error: %s", dst, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: write error: %s", dst, strerror(errno));
         rc = NER_EIO;
     }
     if (rc != NER_OK)
@@ -713,7 +698,7 @@ static int bt_save(const void *state, const char *dir, char *errbuf, size_t errl
 {
     const bt_state *st = state;
     if (!st || !dir) {
-        errf(errbuf, errlen, "bert_tagger save: state and folder are required");
+        nu_errf(errbuf, errlen, "bert_tagger save: state and folder are required");
         return NER_EINVAL;
     }
     int rc = save_one(st->src_dir, dir, "config.json", errbuf, errlen);
@@ -734,7 +719,7 @@ static int bt_save(const void *state, const char *dir, char *errbuf, size_t errl
     json_error_t je;
     json_t *idx = json_load_file(ip, 0, &je);
     if (!idx) {
-        errf(errbuf, errlen, "%s: %s", ip, je.text);
+        nu_errf(errbuf, errlen, "%s: %s", ip, je.text);
         free(ip);
         return NER_EIO;
     }

@@ -63,6 +63,7 @@
 
 #include <jansson.h>
 
+#include "util/errbuf.h"
 #include "components/builtins.h"
 #include "ner/ner_component.h"
 #include "rules/ruleset.h"
@@ -84,20 +85,6 @@ typedef struct ruler_state {
     int overwrite;
     int align;
 } ruler_state;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *join(const char *dir, const char *name)
 {
@@ -125,7 +112,7 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
     *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return errno == ENOENT ? NER_ENOTFOUND : NER_EIO;
     }
     size_t cap = 1 << 16, n = 0;
@@ -136,7 +123,7 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
         n += r;
         if (n + 1 < cap) break;
         if (cap >= RULER_MAX_FILE) {
-            errf(errbuf, errlen, "%s: larger than 2 GiB", path);
+            nu_errf(errbuf, errlen, "%s: larger than 2 GiB", path);
             rc = NER_ETOOBIG;
             break;
         }
@@ -151,11 +138,11 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
     }
     if (!buf) {
         fclose(f);
-        errf(errbuf, errlen, "%s: out of memory", path);
+        nu_errf(errbuf, errlen, "%s: out of memory", path);
         return NER_ENOMEM;
     }
     if (rc == NER_OK && ferror(f)) {
-        errf(errbuf, errlen, "%s: read error", path);
+        nu_errf(errbuf, errlen, "%s: read error", path);
         rc = NER_EIO;
     }
     fclose(f);
@@ -194,14 +181,14 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
                       char *errbuf, size_t errlen)
 {
     if (!state) {
-        errf(errbuf, errlen, "entity_ruler: state is NULL");
+        nu_errf(errbuf, errlen, "entity_ruler: state is NULL");
         return NER_EINVAL;
     }
     *state = NULL;
     json_error_t je;
     json_t *cfg = json_loads(config_json ? config_json : "{}", JSON_REJECT_DUPLICATES, &je);
     if (!cfg) {
-        errf(errbuf, errlen, "entity_ruler config: line %d, column %d: %s", je.line,
+        nu_errf(errbuf, errlen, "entity_ruler config: line %d, column %d: %s", je.line,
              je.column, je.text);
         return NER_EFORMAT;
     }
@@ -213,7 +200,7 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
     const json_t *inline_pats = NULL;
     int attr = NR_ATTR_ORTH, align = NR_ALIGN_STRICT, overwrite = 0;
     if (!json_is_object(cfg)) {
-        errf(errbuf, errlen, "entity_ruler config must be a JSON object");
+        nu_errf(errbuf, errlen, "entity_ruler config must be a JSON object");
         rc = NER_EINVAL;
         goto out;
     }
@@ -222,7 +209,7 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
     json_object_foreach(cfg, key, v) {
         if (strcmp(key, "patterns") == 0) {
             if (!json_is_array(v)) {
-                errf(errbuf, errlen, "entity_ruler config: \"patterns\" must be a "
+                nu_errf(errbuf, errlen, "entity_ruler config: \"patterns\" must be a "
                      "list of pattern objects");
                 rc = NER_EINVAL;
                 goto out;
@@ -230,7 +217,7 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
             inline_pats = v;
         } else if (strcmp(key, "patterns_path") == 0 || strcmp(key, "lang") == 0) {
             if (!json_is_string(v)) {
-                errf(errbuf, errlen, "entity_ruler config: \"%s\" must be a string", key);
+                nu_errf(errbuf, errlen, "entity_ruler config: \"%s\" must be a string", key);
                 rc = NER_EINVAL;
                 goto out;
             }
@@ -243,14 +230,14 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
             else if (str_ieq(a, "SHAPE")) attr = NR_ATTR_SHAPE;
             else if (json_is_null(v)) attr = NR_ATTR_ORTH;
             else {
-                errf(errbuf, errlen, "entity_ruler config: \"phrase_matcher_attr\" "
+                nu_errf(errbuf, errlen, "entity_ruler config: \"phrase_matcher_attr\" "
                      "must be \"ORTH\", \"TEXT\", \"LOWER\" or \"SHAPE\"");
                 rc = NER_EINVAL;
                 goto out;
             }
         } else if (strcmp(key, "overwrite_ents") == 0) {
             if (!json_is_boolean(v)) {
-                errf(errbuf, errlen, "entity_ruler config: \"overwrite_ents\" must "
+                nu_errf(errbuf, errlen, "entity_ruler config: \"overwrite_ents\" must "
                      "be true or false");
                 rc = NER_EINVAL;
                 goto out;
@@ -263,7 +250,7 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
                        strlen(json_string_value(v)) == json_string_length(v)) {
                 spans_key = json_string_value(v);
             } else {
-                errf(errbuf, errlen, "entity_ruler config: \"spans_key\" must be a "
+                nu_errf(errbuf, errlen, "entity_ruler config: \"spans_key\" must be a "
                      "non-empty string or null");
                 rc = NER_EINVAL;
                 goto out;
@@ -274,13 +261,13 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
             else if (strcmp(a, "contract") == 0) align = NR_ALIGN_CONTRACT;
             else if (strcmp(a, "expand") == 0) align = NR_ALIGN_EXPAND;
             else {
-                errf(errbuf, errlen, "entity_ruler config: \"alignment\" must be "
+                nu_errf(errbuf, errlen, "entity_ruler config: \"alignment\" must be "
                      "\"strict\", \"contract\" or \"expand\"");
                 rc = NER_EINVAL;
                 goto out;
             }
         } else {
-            errf(errbuf, errlen, "entity_ruler config: unknown key \"%.64s\" (known: "
+            nu_errf(errbuf, errlen, "entity_ruler config: unknown key \"%.64s\" (known: "
                  "patterns, patterns_path, phrase_matcher_attr, overwrite_ents, "
                  "spans_key, alignment, lang)", key);
             rc = NER_EINVAL;
@@ -302,7 +289,7 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
     rc = nt_rules_builtin(&tok, lang, errbuf, errlen);
     if (rc != NER_OK) {
         if (rc == NER_ENOTFOUND)
-            errf(errbuf, errlen, "entity_ruler config: no built-in tokenizer rules "
+            nu_errf(errbuf, errlen, "entity_ruler config: no built-in tokenizer rules "
                  "for \"lang\" \"%.32s\" to cut phrases with", lang);
         goto out;
     }
@@ -329,12 +316,12 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
         char err[NER_ERRBUF_SIZE] = "";
         rc = nr_ruleset_add(st->rs, v, tok, err, sizeof err);
         if (rc != NER_OK) {
-            errf(errbuf, errlen, "entity_ruler config: patterns[%zu]: %s", i, err);
+            nu_errf(errbuf, errlen, "entity_ruler config: patterns[%zu]: %s", i, err);
             goto out;
         }
     }
     rc = nr_ruleset_finish(st->rs);
-    if (rc == NER_ENOMEM) errf(errbuf, errlen, "entity_ruler: out of memory");
+    if (rc == NER_ENOMEM) nu_errf(errbuf, errlen, "entity_ruler: out of memory");
 out:
     nt_rules_free(tok);
     free(path);
@@ -440,7 +427,7 @@ static int ruler_save(const void *state, const char *dir, char *errbuf, size_t e
 {
     const ruler_state *st = state;
     if (!st || !dir) {
-        errf(errbuf, errlen, "entity_ruler save: state and folder are required");
+        nu_errf(errbuf, errlen, "entity_ruler save: state and folder are required");
         return NER_EINVAL;
     }
     char *path = join(dir, RULER_FILE);
@@ -452,7 +439,7 @@ static int ruler_save(const void *state, const char *dir, char *errbuf, size_t e
     }
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
         rc = NER_EIO;
         goto out;
     }
@@ -463,13 +450,13 @@ static int ruler_save(const void *state, const char *dir, char *errbuf, size_t e
         e1 = errno;
     }
     if (bad) {
-        errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(e1));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(e1));
         remove(tmp);
         rc = NER_EIO;
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        errf(errbuf, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
         remove(tmp);
         rc = NER_EIO;
     }

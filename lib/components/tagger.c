@@ -28,6 +28,7 @@
 #include <string.h>
 #include <jansson.h>
 
+#include "util/errbuf.h"
 #include "components/builtins.h"
 #include "core/fileio.h"
 #include "ner/ner_component.h"
@@ -47,21 +48,6 @@ typedef struct tagger_state {
     size_t gz_len[MAX_GAZ_FILES];
     size_t n_gz;
 } tagger_state;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *join(const char *dir, const char *name)
 {
@@ -195,7 +181,7 @@ static int tagger_init(void **state, const char *config_json, const char *dir,
     json_t *cfg = json_loads(config_json ? config_json : "{}", JSON_REJECT_DUPLICATES, &je);
     if (!cfg || !json_is_object(cfg)) {
         json_decref(cfg);
-        errf(errbuf, errlen, "tagger config: not a JSON object");
+        nu_errf(errbuf, errlen, "tagger config: not a JSON object");
         return NER_EFORMAT;
     }
     tagger_state *s = calloc(1, sizeof *s);
@@ -206,20 +192,20 @@ static int tagger_init(void **state, const char *config_json, const char *dir,
     int rc = NER_OK;
     json_t *v = json_object_get(cfg, "overwrite");
     if (v && !json_is_boolean(v)) {
-        errf(errbuf, errlen, "tagger config: \"overwrite\" must be true or false");
+        nu_errf(errbuf, errlen, "tagger config: \"overwrite\" must be true or false");
         rc = NER_EFORMAT;
         goto done;
     }
     s->overwrite = v && json_is_true(v);
     v = json_object_get(cfg, "min_score");
     if (v && (!json_is_number(v) || json_number_value(v) < 0 || json_number_value(v) > 1)) {
-        errf(errbuf, errlen, "tagger config: \"min_score\" must be a number in [0, 1]");
+        nu_errf(errbuf, errlen, "tagger config: \"min_score\" must be a number in [0, 1]");
         rc = NER_EFORMAT;
         goto done;
     }
     s->min_score = v ? json_number_value(v) : 0.0;
     if (!dir) {
-        errf(errbuf, errlen, "the tagger needs a folder with a trained model.bin "
+        nu_errf(errbuf, errlen, "the tagger needs a folder with a trained model.bin "
              "(train one with `ner train`)");
         rc = NER_EINVAL;
         goto done;
@@ -369,7 +355,7 @@ static int tagger_save(const void *state, const char *dir, char *errbuf,
     if (f)
         ok &= fclose(f) == 0;
     if (!ok) {
-        errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
         rc = NER_EIO;
     }
     free(path);

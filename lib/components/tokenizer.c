@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "util/errbuf.h"
 #include "components/builtins.h"
 #include "ner/ner_component.h"
 #include "text/rule_tokenizer.h"
@@ -29,21 +30,6 @@
 typedef struct tok_state {
     nt_rules *rules;
 } tok_state;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static char *join(const char *dir, const char *name)
 {
@@ -67,7 +53,7 @@ static int tok_init(void **state, const char *config_json, const char *dir,
                     char *errbuf, size_t errlen)
 {
     if (!state) {
-        errf(errbuf, errlen, "tokenizer: state is NULL");
+        nu_errf(errbuf, errlen, "tokenizer: state is NULL");
         return NER_EINVAL;
     }
     *state = NULL;
@@ -75,7 +61,7 @@ static int tok_init(void **state, const char *config_json, const char *dir,
     json_t *cfg = json_loads(config_json ? config_json : "{}",
                              JSON_REJECT_DUPLICATES, &je);
     if (!cfg) {
-        errf(errbuf, errlen, "tokenizer config: line %d, column %d: %s",
+        nu_errf(errbuf, errlen, "tokenizer config: line %d, column %d: %s",
              je.line, je.column, je.text);
         return NER_EFORMAT;
     }
@@ -84,7 +70,7 @@ static int tok_init(void **state, const char *config_json, const char *dir,
     tok_state *st = NULL;
     const char *lang = "en", *rules_path = NULL;
     if (!json_is_object(cfg)) {
-        errf(errbuf, errlen, "tokenizer config must be a JSON object");
+        nu_errf(errbuf, errlen, "tokenizer config must be a JSON object");
         rc = NER_EINVAL;
         goto out;
     }
@@ -93,14 +79,14 @@ static int tok_init(void **state, const char *config_json, const char *dir,
     json_object_foreach(cfg, key, v) {
         if (strcmp(key, "lang") == 0 || strcmp(key, "rules_path") == 0) {
             if (!json_is_string(v)) {
-                errf(errbuf, errlen, "tokenizer config: \"%s\" must be a string", key);
+                nu_errf(errbuf, errlen, "tokenizer config: \"%s\" must be a string", key);
                 rc = NER_EINVAL;
                 goto out;
             }
             if (key[0] == 'l') lang = json_string_value(v);
             else rules_path = json_string_value(v);
         } else {
-            errf(errbuf, errlen, "tokenizer config: unknown key \"%.64s\" "
+            nu_errf(errbuf, errlen, "tokenizer config: unknown key \"%.64s\" "
                  "(known: lang, rules_path)", key);
             rc = NER_EINVAL;
             goto out;
@@ -175,7 +161,7 @@ static int tok_save(const void *state, const char *dir, char *errbuf, size_t err
 {
     const tok_state *st = state;
     if (!st || !dir) {
-        errf(errbuf, errlen, "tokenizer save: state and folder are required");
+        nu_errf(errbuf, errlen, "tokenizer save: state and folder are required");
         return NER_EINVAL;
     }
     size_t len;
@@ -186,7 +172,7 @@ static int tok_save(const void *state, const char *dir, char *errbuf, size_t err
     if (!path || !tmp) { rc = NER_ENOMEM; goto out; }
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
         rc = NER_EIO;
         goto out;
     }
@@ -194,13 +180,13 @@ static int tok_save(const void *state, const char *dir, char *errbuf, size_t err
     int e1 = errno;
     if (fclose(f) != 0 && !bad) { bad = 1; e1 = errno; }
     if (bad) {
-        errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(e1));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(e1));
         remove(tmp);
         rc = NER_EIO;
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        errf(errbuf, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
         remove(tmp);
         rc = NER_EIO;
     }

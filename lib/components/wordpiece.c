@@ -34,6 +34,7 @@
 
 #include <jansson.h>
 
+#include "util/errbuf.h"
 #include "components/builtins.h"
 #include "components/wordpiece_attach.h"
 #include "ner/ner_component.h"
@@ -45,34 +46,18 @@ typedef struct wp_state {
     nt_wordpiece *wp;
 } wp_state;
 
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int wpc_init(void **state, const char *config_json, const char *dir,
                     char *errbuf, size_t errlen)
 {
     if (!state) {
-        errf(errbuf, errlen, "wordpiece: state is NULL");
+        nu_errf(errbuf, errlen, "wordpiece: state is NULL");
         return NER_EINVAL;
     }
     *state = NULL;
     json_error_t je;
     json_t *cfg = json_loads(config_json ? config_json : "{}", JSON_REJECT_DUPLICATES, &je);
     if (!cfg) {
-        errf(errbuf, errlen, "wordpiece config: line %d, column %d: %s", je.line,
+        nu_errf(errbuf, errlen, "wordpiece config: line %d, column %d: %s", je.line,
              je.column, je.text);
         return NER_EFORMAT;
     }
@@ -80,17 +65,17 @@ static int wpc_init(void **state, const char *config_json, const char *dir,
     if (!ok) {
         const char *key = json_is_object(cfg) ? json_object_iter_key(json_object_iter(cfg)) : NULL;
         if (key)
-            errf(errbuf, errlen, "wordpiece config: unknown key \"%.64s\" (the "
+            nu_errf(errbuf, errlen, "wordpiece config: unknown key \"%.64s\" (the "
                  "component takes none: its settings come from the folder's "
                  "tokenizer files)", key);
         else
-            errf(errbuf, errlen, "wordpiece config must be a JSON object");
+            nu_errf(errbuf, errlen, "wordpiece config must be a JSON object");
     }
     json_decref(cfg);
     if (!ok)
         return NER_EINVAL;
     if (!dir) {
-        errf(errbuf, errlen, "wordpiece: needs a folder with vocab.txt or "
+        nu_errf(errbuf, errlen, "wordpiece: needs a folder with vocab.txt or "
              "tokenizer.json (the dir parameter)");
         return NER_EINVAL;
     }
@@ -267,7 +252,7 @@ static int wpc_save(const void *state, const char *dir, char *errbuf, size_t err
 {
     const wp_state *st = state;
     if (!st || !dir) {
-        errf(errbuf, errlen, "wordpiece save: state and folder are required");
+        nu_errf(errbuf, errlen, "wordpiece save: state and folder are required");
         return NER_EINVAL;
     }
     return nt_wordpiece_save(st->wp, dir, errbuf, errlen);

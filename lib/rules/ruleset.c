@@ -1,4 +1,5 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include "util/errbuf.h"
 #include "rules/ruleset.h"
 
 #include <pcre2.h>
@@ -70,20 +71,6 @@ struct nr_scratch {
     pcre2_match_data *md;
     int oom;
 };
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static int grow(void **v, size_t *cap, size_t need, size_t sz)
 {
@@ -171,7 +158,7 @@ static int phrase_chunk(nr_ruleset *rs, const nt_rules *tok, const char *s,
     char err[NER_ERRBUF_SIZE] = "";
     int rc = nt_tokenize(tok, s, len, &rs->tb, err, sizeof err);
     if (rc != NER_OK) {
-        errf(errbuf, errlen, "the phrase cannot be tokenized: %s", err);
+        nu_errf(errbuf, errlen, "the phrase cannot be tokenized: %s", err);
         return rc;
     }
     if ((rc = GROW(rs->tmp_ids, rs->cap_tmp_ids, *nids + rs->tb.n)) != NER_OK)
@@ -196,7 +183,7 @@ static int add_phrase(nr_ruleset *rs, const nt_rules *tok, const char *s, size_t
                       uint32_t value, char *errbuf, size_t errlen)
 {
     if (!tok) {
-        errf(errbuf, errlen, "phrase patterns need a tokenizer");
+        nu_errf(errbuf, errlen, "phrase patterns need a tokenizer");
         return NER_EINVAL;
     }
     size_t nids = 0;
@@ -214,11 +201,11 @@ static int add_phrase(nr_ruleset *rs, const nt_rules *tok, const char *s, size_t
         i = b;
     }
     if (nids == 0) {
-        errf(errbuf, errlen, "empty pattern: the phrase has no tokens");
+        nu_errf(errbuf, errlen, "empty pattern: the phrase has no tokens");
         return NER_EFORMAT;
     }
     if (nids > UINT32_MAX / 2) {
-        errf(errbuf, errlen, "the phrase is too long");
+        nu_errf(errbuf, errlen, "the phrase is too long");
         return NER_ETOOBIG;
     }
     int rc = nr_phrases_add(&rs->phrases, rs->tmp_ids, nids, value);
@@ -230,7 +217,7 @@ static int add_regex(nr_ruleset *rs, const char *s, size_t len, uint32_t value,
                      char *errbuf, size_t errlen)
 {
     if (len == 0) {
-        errf(errbuf, errlen, "empty pattern: \"regex\" is empty");
+        nu_errf(errbuf, errlen, "empty pattern: \"regex\" is empty");
         return NER_EFORMAT;
     }
     int rc = GROW(rs->regexes, rs->capregex, rs->nregex + 1);
@@ -243,7 +230,7 @@ static int add_regex(nr_ruleset *rs, const char *s, size_t len, uint32_t value,
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
-        errf(errbuf, errlen, "\"regex\" does not compile at offset %zu: %s",
+        nu_errf(errbuf, errlen, "\"regex\" does not compile at offset %zu: %s",
              (size_t)eo, (const char *)msg);
         return ec == PCRE2_ERROR_NOMEMORY ? NER_ENOMEM : NER_EFORMAT;
     }
@@ -266,19 +253,19 @@ static int add_parsed(nr_ruleset *rs, const parsed *pp, const nt_rules *tok,
                       char *errbuf, size_t errlen)
 {
     if (pp->llen == 0) {
-        errf(errbuf, errlen, "\"label\" must be a non-empty string");
+        nu_errf(errbuf, errlen, "\"label\" must be a non-empty string");
         return NER_EFORMAT;
     }
     if (memchr(pp->label, '\0', pp->llen)) {
-        errf(errbuf, errlen, "\"label\" must not hold a NUL character");
+        nu_errf(errbuf, errlen, "\"label\" must not hold a NUL character");
         return NER_EFORMAT;
     }
     if (pp->has_id && memchr(pp->id, '\0', pp->idlen)) {
-        errf(errbuf, errlen, "\"id\" must not hold a NUL character");
+        nu_errf(errbuf, errlen, "\"id\" must not hold a NUL character");
         return NER_EFORMAT;
     }
     if (rs->npats >= UINT32_MAX - 2) {
-        errf(errbuf, errlen, "too many patterns");
+        nu_errf(errbuf, errlen, "too many patterns");
         return NER_ETOOBIG;
     }
     int rc = GROW(rs->pats, rs->cappats, rs->npats + 1);
@@ -301,7 +288,7 @@ static int add_parsed(nr_ruleset *rs, const parsed *pp, const nt_rules *tok,
     rs->pats[rs->npats++] = pi;
     return NER_OK;
 oom:
-    errf(errbuf, errlen, "out of memory");
+    nu_errf(errbuf, errlen, "out of memory");
     return NER_ENOMEM;
 }
 
@@ -310,11 +297,11 @@ int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
 {
     if (!rs || !obj) return NER_EINVAL;
     if (rs->finished) {
-        errf(errbuf, errlen, "patterns cannot be added once the set is built");
+        nu_errf(errbuf, errlen, "patterns cannot be added once the set is built");
         return NER_EINVAL;
     }
     if (!json_is_object(obj)) {
-        errf(errbuf, errlen, "a pattern must be a JSON object with \"label\" and "
+        nu_errf(errbuf, errlen, "a pattern must be a JSON object with \"label\" and "
              "\"pattern\" (or \"regex\")");
         return NER_EFORMAT;
     }
@@ -327,35 +314,35 @@ int nr_ruleset_add(nr_ruleset *rs, const json_t *obj, const nt_rules *tok,
         else if (strcmp(k, "regex") == 0) regex = v;
         else if (strcmp(k, "id") == 0) id = v;
         else if (k[0] != '_') {
-            errf(errbuf, errlen, "unknown key \"%.40s\" (known: label, pattern, "
+            nu_errf(errbuf, errlen, "unknown key \"%.40s\" (known: label, pattern, "
                  "regex, id; keys starting with _ are ignored)", k);
             return NER_EFORMAT;
         }
     }
     if (!label || !json_is_string(label)) {
-        errf(errbuf, errlen, "\"label\" must be a non-empty string");
+        nu_errf(errbuf, errlen, "\"label\" must be a non-empty string");
         return NER_EFORMAT;
     }
     if (id && !json_is_string(id)) {
-        errf(errbuf, errlen, "\"id\" must be a string");
+        nu_errf(errbuf, errlen, "\"id\" must be a string");
         return NER_EFORMAT;
     }
     if ((pattern != NULL) == (regex != NULL)) {
-        errf(errbuf, errlen, "a pattern needs exactly one of \"pattern\" (a "
+        nu_errf(errbuf, errlen, "a pattern needs exactly one of \"pattern\" (a "
              "phrase or a list of token specs) and \"regex\"");
         return NER_EFORMAT;
     }
     if (pattern && !json_is_string(pattern) && !json_is_array(pattern)) {
-        errf(errbuf, errlen, "\"pattern\" must be a string (a phrase) or a list "
+        nu_errf(errbuf, errlen, "\"pattern\" must be a string (a phrase) or a list "
              "of token specs");
         return NER_EFORMAT;
     }
     if (regex && !json_is_string(regex)) {
-        errf(errbuf, errlen, "\"regex\" must be a string");
+        nu_errf(errbuf, errlen, "\"regex\" must be a string");
         return NER_EFORMAT;
     }
     if (pattern && json_is_array(pattern) && json_array_size(pattern) == 0) {
-        errf(errbuf, errlen, "empty pattern: the list of token specs is empty");
+        nu_errf(errbuf, errlen, "empty pattern: the list of token specs is empty");
         return NER_EFORMAT;
     }
     parsed pp;
@@ -470,7 +457,7 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
     if (!source) source = "patterns";
     size_t line = 0, i = 0;
     if (rs->finished) {
-        errf(errbuf, errlen, "patterns cannot be added once the set is built");
+        nu_errf(errbuf, errlen, "patterns cannot be added once the set is built");
         return NER_EINVAL;
     }
     /* room for what the text probably holds: one pattern a line, two
@@ -497,14 +484,14 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
         char err[NER_ERRBUF_SIZE] = "";
         int rc;
         if (GROW(rs->line_buf, rs->cap_line_buf, b - a + 1) != NER_OK) {
-            errf(errbuf, errlen, "%s:%zu: out of memory", source, line);
+            nu_errf(errbuf, errlen, "%s:%zu: out of memory", source, line);
             return NER_ENOMEM;
         }
         parsed pp;
         if (fast_parse(text + a, b - a, rs->line_buf, &pp)) {
             rc = add_parsed(rs, &pp, tok, err, sizeof err);
             if (rc != NER_OK) {
-                errf(errbuf, errlen, "%s:%zu: %s", source, line, err);
+                nu_errf(errbuf, errlen, "%s:%zu: %s", source, line, err);
                 return rc;
             }
             continue;
@@ -512,14 +499,14 @@ int nr_ruleset_add_jsonl(nr_ruleset *rs, const char *text, size_t len,
         json_error_t je;
         json_t *obj = json_loadb(text + a, b - a, JSON_REJECT_DUPLICATES, &je);
         if (!obj) {
-            errf(errbuf, errlen, "%s:%zu: malformed JSON at column %d: %s", source,
+            nu_errf(errbuf, errlen, "%s:%zu: malformed JSON at column %d: %s", source,
                  line, je.column, je.text);
             return NER_EFORMAT;
         }
         rc = nr_ruleset_add(rs, obj, tok, err, sizeof err);
         json_decref(obj);
         if (rc != NER_OK) {
-            errf(errbuf, errlen, "%s:%zu: %s", source, line, err);
+            nu_errf(errbuf, errlen, "%s:%zu: %s", source, line, err);
             return rc;
         }
     }

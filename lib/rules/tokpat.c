@@ -1,4 +1,5 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
+#include "util/errbuf.h"
 #include "rules/tokpat.h"
 
 #include <ctype.h>
@@ -71,20 +72,6 @@ struct nr_tokscratch {
 };
 
 #define NONE_POS SIZE_MAX
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen) return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void nr_tokpats_init(nr_tokpats *tp)
 {
@@ -186,7 +173,7 @@ static int get_regex(nr_tokpats *tp, int attr, const char *pat, size_t len,
                      uint32_t *index, const char *where, char *errbuf, size_t errlen)
 {
     if (len > (1u << 24)) {
-        errf(errbuf, errlen, "%s: regex too long", where);
+        nu_errf(errbuf, errlen, "%s: regex too long", where);
         return NER_EFORMAT;
     }
     char *key = malloc(len + 1);
@@ -248,7 +235,7 @@ static int compile_regex(const char *pat, size_t len, pcre2_code **out,
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(ec, msg, sizeof msg);
-        errf(errbuf, errlen, "%s: regex does not compile at offset %zu: %s",
+        nu_errf(errbuf, errlen, "%s: regex does not compile at offset %zu: %s",
              where, (size_t)eo, (const char *)msg);
         return ec == PCRE2_ERROR_NOMEMORY ? NER_ENOMEM : NER_EFORMAT;
     }
@@ -283,7 +270,7 @@ static int parse_str_attr(nr_tokpats *tp, nr_vocab *v, int attr, const char *nam
         return push_pred(tp, &p);
     }
     if (!json_is_object(val) || json_object_size(val) == 0) {
-        errf(errbuf, errlen, "%s: %s must be a string or an object with IN, "
+        nu_errf(errbuf, errlen, "%s: %s must be a string or an object with IN, "
              "NOT_IN or REGEX", where, name);
         return NER_EFORMAT;
     }
@@ -296,7 +283,7 @@ static int parse_str_attr(nr_tokpats *tp, nr_vocab *v, int attr, const char *nam
         p.attr = (uint8_t)attr;
         if (strcmp(key, "IN") == 0 || strcmp(key, "NOT_IN") == 0) {
             if (!json_is_array(x)) {
-                errf(errbuf, errlen, "%s: %s %s must be a list of strings", where,
+                nu_errf(errbuf, errlen, "%s: %s %s must be a list of strings", where,
                      name, key);
                 return NER_EFORMAT;
             }
@@ -307,7 +294,7 @@ static int parse_str_attr(nr_tokpats *tp, nr_vocab *v, int attr, const char *nam
             for (size_t i = 0; i < n; i++) {
                 json_t *s = json_array_get(x, i);
                 if (!json_is_string(s)) {
-                    errf(errbuf, errlen, "%s: %s %s[%zu] is not a string", where,
+                    nu_errf(errbuf, errlen, "%s: %s %s[%zu] is not a string", where,
                          name, key, i);
                     return NER_EFORMAT;
                 }
@@ -323,7 +310,7 @@ static int parse_str_attr(nr_tokpats *tp, nr_vocab *v, int attr, const char *nam
             tp->need |= need;
         } else if (strcmp(key, "REGEX") == 0) {
             if (!json_is_string(x)) {
-                errf(errbuf, errlen, "%s: %s REGEX must be a string", where, name);
+                nu_errf(errbuf, errlen, "%s: %s REGEX must be a string", where, name);
                 return NER_EFORMAT;
             }
             char w[128];
@@ -337,7 +324,7 @@ static int parse_str_attr(nr_tokpats *tp, nr_vocab *v, int attr, const char *nam
                         : attr == A_SHAPE ? NR_NEED_SHAPE_STR : 0;
             continue;
         } else {
-            errf(errbuf, errlen, "%s: %s: unknown predicate \"%.32s\" (known "
+            nu_errf(errbuf, errlen, "%s: %s: unknown predicate \"%.32s\" (known "
                  "for strings: IN, NOT_IN, REGEX)", where, name, k);
             return NER_EFORMAT;
         }
@@ -368,7 +355,7 @@ static int parse_length(nr_tokpats *tp, const json_t *val, const char *where,
         return push_pred(tp, &p);
     }
     if (!json_is_object(val) || json_object_size(val) == 0) {
-        errf(errbuf, errlen, "%s: LENGTH must be an integer or an object with "
+        nu_errf(errbuf, errlen, "%s: LENGTH must be an integer or an object with "
              "==, !=, <, <=, >, >=, IN or NOT_IN", where);
         return NER_EFORMAT;
     }
@@ -386,14 +373,14 @@ static int parse_length(nr_tokpats *tp, const json_t *val, const char *where,
             if (strcmp(key, ops[i]) == 0) op = i;
         if (op >= 0) {
             if (!get_int(x, &p.num)) {
-                errf(errbuf, errlen, "%s: LENGTH %s needs an integer", where, key);
+                nu_errf(errbuf, errlen, "%s: LENGTH %s needs an integer", where, key);
                 return NER_EFORMAT;
             }
             p.kind = P_CMP;
             p.cmp = (uint8_t)op;
         } else if (strcmp(key, "IN") == 0 || strcmp(key, "NOT_IN") == 0) {
             if (!json_is_array(x)) {
-                errf(errbuf, errlen, "%s: LENGTH %s must be a list of integers",
+                nu_errf(errbuf, errlen, "%s: LENGTH %s must be a list of integers",
                      where, key);
                 return NER_EFORMAT;
             }
@@ -404,14 +391,14 @@ static int parse_length(nr_tokpats *tp, const json_t *val, const char *where,
             p.n = n;
             for (size_t i = 0; i < n; i++)
                 if (!get_int(json_array_get(x, i), &tp->nums[p.off + i])) {
-                    errf(errbuf, errlen, "%s: LENGTH %s[%zu] is not an integer",
+                    nu_errf(errbuf, errlen, "%s: LENGTH %s[%zu] is not an integer",
                          where, key, i);
                     return NER_EFORMAT;
                 }
             qsort(tp->nums + p.off, n, sizeof *tp->nums, cmp_i64);
             tp->nnums += n;
         } else {
-            errf(errbuf, errlen, "%s: LENGTH: unknown predicate \"%.32s\" (known: "
+            nu_errf(errbuf, errlen, "%s: LENGTH: unknown predicate \"%.32s\" (known: "
                  "==, !=, <, <=, >, >=, IN, NOT_IN)", where, k);
             return NER_EFORMAT;
         }
@@ -431,7 +418,7 @@ static int parse_op(const json_t *val, const char *where, unsigned *ones,
     *neg = 0;
     const char *s = json_is_string(val) ? json_string_value(val) : NULL;
     if (!s) {
-        errf(errbuf, errlen, "%s: OP must be a string", where);
+        nu_errf(errbuf, errlen, "%s: OP must be a string", where);
         return NER_EFORMAT;
     }
     if (strcmp(s, "!") == 0) { *neg = 1; return NER_OK; }
@@ -470,7 +457,7 @@ static int parse_op(const json_t *val, const char *where, unsigned *ones,
             }
         }
     }
-    errf(errbuf, errlen, "%s: unknown operator \"%.32s\" (known: !, ?, *, +, "
+    nu_errf(errbuf, errlen, "%s: unknown operator \"%.32s\" (known: !, ?, *, +, "
          "{n}, {n,m}, {n,}, {,m} with n, m <= %d)", where, s, NR_OP_MAX_REPEAT);
     return NER_EFORMAT;
 }
@@ -492,7 +479,7 @@ static int parse_spec(nr_tokpats *tp, nr_vocab *v, const json_t *spec,
                       const char *where, char *errbuf, size_t errlen)
 {
     if (!json_is_object(spec)) {
-        errf(errbuf, errlen, "%s: a token spec must be an object", where);
+        nu_errf(errbuf, errlen, "%s: a token spec must be an object", where);
         return NER_EFORMAT;
     }
     size_t pred_off = tp->npreds, nids0 = tp->nids, nnums0 = tp->nnums;
@@ -516,7 +503,7 @@ static int parse_spec(nr_tokpats *tp, nr_vocab *v, const json_t *spec,
             rc = parse_length(tp, x, where, errbuf, errlen);
         } else if (strcmp(key, "REGEX") == 0) {
             if (!json_is_string(x)) {
-                errf(errbuf, errlen, "%s: REGEX must be a string", where);
+                nu_errf(errbuf, errlen, "%s: REGEX must be a string", where);
                 return NER_EFORMAT;
             }
             json_t *o = json_pack("{s:O}", "REGEX", x);
@@ -529,7 +516,7 @@ static int parse_spec(nr_tokpats *tp, nr_vocab *v, const json_t *spec,
                 f++;
             if (f < sizeof k_flags / sizeof k_flags[0]) {
                 if (!json_is_boolean(x)) {
-                    errf(errbuf, errlen, "%s: %s must be true or false", where, key);
+                    nu_errf(errbuf, errlen, "%s: %s must be true or false", where, key);
                     return NER_EFORMAT;
                 }
                 nr_pred p;
@@ -545,11 +532,11 @@ static int parse_spec(nr_tokpats *tp, nr_vocab *v, const json_t *spec,
                 for (size_t u = 0; k_unsupported[u]; u++)
                     if (strcmp(key, k_unsupported[u]) == 0) known = 1;
                 if (known)
-                    errf(errbuf, errlen, "%s: attribute \"%.32s\" is not supported: "
+                    nu_errf(errbuf, errlen, "%s: attribute \"%.32s\" is not supported: "
                          "libner has no lemmas, part-of-speech tags, parses, "
                          "stop lists or custom attributes", where, k);
                 else
-                    errf(errbuf, errlen, "%s: unknown attribute \"%.40s\" (known: "
+                    nu_errf(errbuf, errlen, "%s: unknown attribute \"%.40s\" (known: "
                          "ORTH, TEXT, LOWER, SHAPE, LENGTH, REGEX, IS_ALPHA, "
                          "IS_DIGIT, IS_LOWER, IS_UPPER, IS_TITLE, IS_PUNCT, "
                          "IS_SPACE, IS_ASCII, IS_CURRENCY, IS_BRACKET, IS_QUOTE, "
@@ -604,7 +591,7 @@ int nr_tokpats_add(nr_tokpats *tp, nr_vocab *v, const json_t *pattern,
                    uint32_t value, char *errbuf, size_t errlen)
 {
     if (!json_is_array(pattern) || json_array_size(pattern) == 0) {
-        errf(errbuf, errlen, "a token pattern must be a non-empty list of token specs");
+        nu_errf(errbuf, errlen, "a token pattern must be a non-empty list of token specs");
         return NER_EFORMAT;
     }
     size_t ne0 = tp->nelems;
@@ -615,7 +602,7 @@ int nr_tokpats_add(nr_tokpats *tp, nr_vocab *v, const json_t *pattern,
         rc = parse_spec(tp, v, json_array_get(pattern, i), where, errbuf, errlen);
     }
     if (rc == NER_OK && tp->nelems == ne0) {
-        errf(errbuf, errlen, "the token pattern matches no token at all");
+        nu_errf(errbuf, errlen, "the token pattern matches no token at all");
         rc = NER_EFORMAT;
     }
     if (rc == NER_OK && tp->nelems - ne0 > UINT32_MAX / 2) rc = NER_ETOOBIG;
@@ -623,8 +610,8 @@ int nr_tokpats_add(nr_tokpats *tp, nr_vocab *v, const json_t *pattern,
         /* the specs (and regexes) parsed in full stay, unused by any
          * pattern; at worst the predicates of the bad spec remain too */
         tp->nelems = ne0;
-        if (rc == NER_ENOMEM) errf(errbuf, errlen, "out of memory");
-        if (rc == NER_ETOOBIG) errf(errbuf, errlen, "the token pattern is too long");
+        if (rc == NER_ENOMEM) nu_errf(errbuf, errlen, "out of memory");
+        if (rc == NER_ETOOBIG) nu_errf(errbuf, errlen, "the token pattern is too long");
         return rc;
     }
     nr_tpat *p = &tp->pats[tp->npats++];

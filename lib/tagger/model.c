@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "util/errbuf.h"
 #include "ner/ner.h"
 #include "tagger/features.h"
 #include "tagger/model_impl.h"
@@ -89,21 +90,6 @@ static int host_is_le(void)
     unsigned char c;
     memcpy(&c, &one, 1);
     return c == 1;
-}
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
 }
 
 uint64_t ntg_checksum(const unsigned char *p, size_t len)
@@ -429,7 +415,7 @@ void ntg_model_free(ntg_model *m)
         model_release(m);
 }
 
-#define BAD(...) do { errf(errbuf, errlen, __VA_ARGS__); rc = NER_EFORMAT; goto fail; } while (0)
+#define BAD(...) do { nu_errf(errbuf, errlen, __VA_ARGS__); rc = NER_EFORMAT; goto fail; } while (0)
 
 static int model_open(ntg_model **out, const unsigned char *img, size_t len,
                       int kind, char *errbuf, size_t errlen)
@@ -446,7 +432,7 @@ static int model_open(ntg_model **out, const unsigned char *img, size_t len,
     m->len = len;
     m->kind = kind;
     if (!host_is_le()) {
-        errf(errbuf, errlen, "tagger models need a little-endian machine");
+        nu_errf(errbuf, errlen, "tagger models need a little-endian machine");
         rc = NER_EUNSUPPORTED;
         goto fail;
     }
@@ -746,7 +732,7 @@ int ntg_model_load_mem(ntg_model **out, const void *data, size_t len, int own,
         return NER_EINVAL;
     }
     if (!data) {
-        errf(errbuf, errlen, "tagger model: empty");
+        nu_errf(errbuf, errlen, "tagger model: empty");
         *out = NULL;
         return NER_EFORMAT;
     }
@@ -774,19 +760,19 @@ int ntg_model_load_file(ntg_model **out, const char *path, char *errbuf,
     *out = NULL;
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        errf(errbuf, errlen, "%s: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: %s", path, strerror(errno));
         return errno == ENOENT ? NER_ENOTFOUND : NER_EIO;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        errf(errbuf, errlen, "%s: not a regular file", path);
+        nu_errf(errbuf, errlen, "%s: not a regular file", path);
         close(fd);
         return NER_EIO;
     }
     size_t len = (size_t)st.st_size;
     if (len < NTG_HEADER_SIZE) {
         close(fd);
-        errf(errbuf, errlen, "%s: %zu bytes is too short for a tagger model", path, len);
+        nu_errf(errbuf, errlen, "%s: %zu bytes is too short for a tagger model", path, len);
         return NER_EFORMAT;
     }
     void *p = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
@@ -806,7 +792,7 @@ int ntg_model_load_file(ntg_model **out, const char *path, char *errbuf,
                     continue;
                 free(p);
                 close(fd);
-                errf(errbuf, errlen, "%s: read failed", path);
+                nu_errf(errbuf, errlen, "%s: read failed", path);
                 return NER_EIO;
             }
             got += (size_t)r;
@@ -816,7 +802,7 @@ int ntg_model_load_file(ntg_model **out, const char *path, char *errbuf,
     char sub[NER_ERRBUF_SIZE] = "";
     int rc = model_open(out, p, len, kind, sub, sizeof sub);
     if (rc != NER_OK)
-        errf(errbuf, errlen, "%s: %s", path, sub);
+        nu_errf(errbuf, errlen, "%s: %s", path, sub);
     return rc;
 }
 
@@ -836,14 +822,14 @@ int ntg_model_save(const ntg_model *m, const char *path, char *errbuf,
     snprintf(tmp, plen + 16, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        errf(errbuf, errlen, "%s: %s", tmp, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: %s", tmp, strerror(errno));
         free(tmp);
         return NER_EIO;
     }
     int ok = fwrite(m->img, 1, m->len, f) == m->len;
     ok &= fclose(f) == 0;
     if (!ok || rename(tmp, path) != 0) {
-        errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
         remove(tmp);
         free(tmp);
         return NER_EIO;

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "util/errbuf.h"
 #include "ner/ner.h"
 #include "tagger/features.h"
 #include "tagger/model_impl.h"
@@ -72,21 +73,6 @@ struct ntg_trainer {
 
 #define NTG_FOLDS 10
 
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
-
 void ntg_train_opts_default(ntg_train_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -103,7 +89,7 @@ int ntg_trainer_new(ntg_trainer **out, const ntg_train_opts *o,
 {
     *out = NULL;
     if (n_labels == 0 || n_labels > NTG_MAX_LABELS) {
-        errf(errbuf, errlen, "a tagger needs 1 to %d entity labels, not %zu",
+        nu_errf(errbuf, errlen, "a tagger needs 1 to %d entity labels, not %zu",
              NTG_MAX_LABELS, n_labels);
         return NER_EINVAL;
     }
@@ -135,13 +121,13 @@ int ntg_trainer_new(ntg_trainer **out, const ntg_train_opts *o,
     for (size_t i = 0; i < n_labels; i++) {
         size_t l = strlen(labels[i]);
         if (l == 0 || l >= NTG_MAX_LABEL_BYTES) {
-            errf(errbuf, errlen, "label %zu is empty or too long", i);
+            nu_errf(errbuf, errlen, "label %zu is empty or too long", i);
             ntg_trainer_free(t);
             return NER_EINVAL;
         }
         for (size_t j = 0; j < i; j++)
             if (strcmp(labels[i], labels[j]) == 0) {
-                errf(errbuf, errlen, "label \"%s\" is given twice", labels[i]);
+                nu_errf(errbuf, errlen, "label \"%s\" is given twice", labels[i]);
                 ntg_trainer_free(t);
                 return NER_EINVAL;
             }
@@ -561,7 +547,7 @@ int ntg_trainer_prepare(ntg_trainer *t, char *errbuf, size_t errlen)
     if (t->prepared)
         return NER_OK;
     if (t->n_docs == 0) {
-        errf(errbuf, errlen, "no training tokens");
+        nu_errf(errbuf, errlen, "no training tokens");
         return NER_EINVAL;
     }
     int rc0 = NER_OK;
@@ -570,7 +556,7 @@ int ntg_trainer_prepare(ntg_trainer *t, char *errbuf, size_t errlen)
     if (rc0 == NER_OK)
         rc0 = extract_all(t);
     if (rc0 != NER_OK) {
-        errf(errbuf, errlen, "out of memory extracting features");
+        nu_errf(errbuf, errlen, "out of memory extracting features");
         return rc0;
     }
     free(t->wbuf);
@@ -622,7 +608,7 @@ int ntg_trainer_prepare(ntg_trainer *t, char *errbuf, size_t errlen)
     t->delta = malloc(2 * (size_t)T * sizeof *t->delta);
     t->ctrans = malloc(nt * sizeof *t->ctrans);
     if (!t->W || !t->U || !t->Wt || !t->Ut || !t->order || !t->delta || !t->ctrans) {
-        errf(errbuf, errlen, "out of memory for %zu features x %u tags", nk, T);
+        nu_errf(errbuf, errlen, "out of memory for %zu features x %u tags", nk, T);
         return NER_ENOMEM;
     }
     t->cstart = t->ctrans + (size_t)T * T;
@@ -816,7 +802,7 @@ int ntg_trainer_snapshot(const ntg_trainer *t, double temperature,
         goto done;
     }
     if (rows_len >= NTG_EMPTY) {
-        errf(errbuf, errlen, "the model is too large (%zu weight words)", rows_len);
+        nu_errf(errbuf, errlen, "the model is too large (%zu weight words)", rows_len);
         rc = NER_ETOOBIG;
         goto done;
     }
@@ -894,7 +880,7 @@ int ntg_trainer_snapshot(const ntg_trainer *t, double temperature,
     if (rc == NER_OK)
         rc = ntg_model_load_mem(out, img, len, 1, errbuf, errlen);
     else
-        errf(errbuf, errlen, "cannot build the model image: %s", ner_strerror(rc));
+        nu_errf(errbuf, errlen, "cannot build the model image: %s", ner_strerror(rc));
 done:
     free(tr);
     free(rows);

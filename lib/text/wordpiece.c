@@ -1,4 +1,5 @@
 /* WordPiece tokenizer of a Hugging Face BERT folder (see wordpiece.h). */
+#include "util/errbuf.h"
 #include "text/wordpiece.h"
 
 #include <errno.h>
@@ -56,22 +57,6 @@ struct nt_wordpiece {
     char *src_tokenizer_json, *src_vocab_txt, *src_config;
     size_t src_tj_len, src_vt_len, src_cf_len;
 };
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-
-static void errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* ------------------------------------------------------------ vocabulary */
 
@@ -133,21 +118,21 @@ static int vocab_add(nt_wordpiece *wp, const char *tok, size_t len, int32_t id,
                      char *errbuf, size_t errlen, const char *where)
 {
     if (id < 0 || id > NT_WP_MAX_ID) {
-        errf(errbuf, errlen, "%s: id %ld is out of range (0..%ld)", where,
+        nu_errf(errbuf, errlen, "%s: id %ld is out of range (0..%ld)", where,
              (long)id, (long)NT_WP_MAX_ID);
         return NER_EFORMAT;
     }
     if (len > NT_WP_MAX_TOKEN_BYTES) {
-        errf(errbuf, errlen, "%s: a token of %zu bytes is over the limit of %d",
+        nu_errf(errbuf, errlen, "%s: a token of %zu bytes is over the limit of %d",
              where, len, NT_WP_MAX_TOKEN_BYTES);
         return NER_EFORMAT;
     }
     if (!nt_utf8_valid(tok, len, NULL)) {
-        errf(errbuf, errlen, "%s: a token is not valid UTF-8", where);
+        nu_errf(errbuf, errlen, "%s: a token is not valid UTF-8", where);
         return NER_EFORMAT;
     }
     if (wp->n_ent >= (size_t)NT_WP_MAX_ID) {
-        errf(errbuf, errlen, "%s: more than %ld tokens", where, (long)NT_WP_MAX_ID);
+        nu_errf(errbuf, errlen, "%s: more than %ld tokens", where, (long)NT_WP_MAX_ID);
         return NER_ETOOBIG;
     }
     /* grow the table at 50% load */
@@ -373,7 +358,7 @@ static int vocab_txt_parse(nt_wordpiece *wp, const char *name, const char *s,
         }
         snprintf(where, sizeof where, "%s, line %zu", name, line + 1);
         if (line > (size_t)NT_WP_MAX_ID) {
-            errf(errbuf, errlen, "%s: more than %ld lines", name, (long)NT_WP_MAX_ID + 1);
+            nu_errf(errbuf, errlen, "%s: more than %ld lines", name, (long)NT_WP_MAX_ID + 1);
             return NER_ETOOBIG;
         }
         int rc = vocab_add(wp, s + a, b - a, (int32_t)line, errbuf, errlen, where);
@@ -382,7 +367,7 @@ static int vocab_txt_parse(nt_wordpiece *wp, const char *name, const char *s,
         line++;
     }
     if (line == 0) {
-        errf(errbuf, errlen, "%s: the vocabulary is empty", name);
+        nu_errf(errbuf, errlen, "%s: the vocabulary is empty", name);
         return NER_EFORMAT;
     }
     return NER_OK;
@@ -399,7 +384,7 @@ static int get_bool(json_t *o, const char *key, int *out, int null_val,
         return NER_OK;
     }
     if (!json_is_boolean(v)) {
-        errf(errbuf, errlen, "%s: \"%s\" must be true or false%s", name, key,
+        nu_errf(errbuf, errlen, "%s: \"%s\" must be true or false%s", name, key,
              null_val != -2 ? " (or null)" : "");
         return NER_EFORMAT;
     }
@@ -423,7 +408,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     json_error_t je;
     json_t *root = json_loadb(s, n, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &je);
     if (!root) {
-        errf(errbuf, errlen, "%s: line %d, column %d: %s", name, je.line, je.column, je.text);
+        nu_errf(errbuf, errlen, "%s: line %d, column %d: %s", name, je.line, je.column, je.text);
         return NER_EFORMAT;
     }
     int rc = NER_OK;
@@ -431,12 +416,12 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     json_t *vocab = json_object_get(model, "vocab");
     json_t *type = json_object_get(model, "type");
     if (!json_is_object(root) || !json_is_object(model)) {
-        errf(errbuf, errlen, "%s: expected an object with a \"model\" object", name);
+        nu_errf(errbuf, errlen, "%s: expected an object with a \"model\" object", name);
         rc = NER_EFORMAT;
         goto out;
     }
     if (type && !(json_is_string(type) && strcmp(json_string_value(type), "WordPiece") == 0)) {
-        errf(errbuf, errlen, "%s: model.type is %s%s%s, only \"WordPiece\" (BERT) is "
+        nu_errf(errbuf, errlen, "%s: model.type is %s%s%s, only \"WordPiece\" (BERT) is "
              "supported", name, json_is_string(type) ? "\"" : "",
              json_is_string(type) ? json_string_value(type) : "not a string",
              json_is_string(type) ? "\"" : "");
@@ -444,7 +429,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
         goto out;
     }
     if (!json_is_object(vocab)) {
-        errf(errbuf, errlen, "%s: model.vocab must be an object of token: id", name);
+        nu_errf(errbuf, errlen, "%s: model.vocab must be an object of token: id", name);
         rc = type ? NER_EFORMAT : NER_EUNSUPPORTED;
         goto out;
     }
@@ -455,7 +440,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     json_object_foreach(vocab, key, v) {
         if (!json_is_integer(v) || json_integer_value(v) < 0 ||
             json_integer_value(v) > NT_WP_MAX_ID) {
-            errf(errbuf, errlen, "%s: model.vocab[\"%.64s\"] must be an integer id "
+            nu_errf(errbuf, errlen, "%s: model.vocab[\"%.64s\"] must be an integer id "
                  "in 0..%ld", name, key, (long)NT_WP_MAX_ID);
             rc = NER_EFORMAT;
             goto out;
@@ -466,7 +451,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
             goto out;
     }
     if (wp->n_ent == 0) {
-        errf(errbuf, errlen, "%s: model.vocab is empty", name);
+        nu_errf(errbuf, errlen, "%s: model.vocab is empty", name);
         rc = NER_EFORMAT;
         goto out;
     }
@@ -475,7 +460,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     json_t *mx = json_object_get(model, "max_input_chars_per_word");
     if ((unk && !json_is_string(unk)) || (pre && !json_is_string(pre)) ||
         (mx && !(json_is_integer(mx) && json_integer_value(mx) >= 0))) {
-        errf(errbuf, errlen, "%s: model.unk_token and model.continuing_subword_prefix "
+        nu_errf(errbuf, errlen, "%s: model.unk_token and model.continuing_subword_prefix "
              "must be strings, model.max_input_chars_per_word a count", name);
         rc = NER_EFORMAT;
         goto out;
@@ -506,7 +491,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     } else {
         json_t *nt = json_object_get(norm, "type");
         if (!json_is_string(nt) || strcmp(json_string_value(nt), "BertNormalizer") != 0) {
-            errf(errbuf, errlen, "%s: normalizer.type %s%s%s is not supported (only "
+            nu_errf(errbuf, errlen, "%s: normalizer.type %s%s%s is not supported (only "
                  "\"BertNormalizer\")", name, json_is_string(nt) ? "\"" : "",
                  json_is_string(nt) ? json_string_value(nt) : "(missing)",
                  json_is_string(nt) ? "\"" : "");
@@ -526,7 +511,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     json_t *ptk = json_object_get(root, "pre_tokenizer");
     json_t *pt = json_object_get(ptk, "type");
     if (!json_is_string(pt) || strcmp(json_string_value(pt), "BertPreTokenizer") != 0) {
-        errf(errbuf, errlen, "%s: pre_tokenizer.type %s%s%s is not supported (only "
+        nu_errf(errbuf, errlen, "%s: pre_tokenizer.type %s%s%s is not supported (only "
              "\"BertPreTokenizer\")", name, json_is_string(pt) ? "\"" : "",
              json_is_string(pt) ? json_string_value(pt) : "(missing)",
              json_is_string(pt) ? "\"" : "");
@@ -536,7 +521,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
     json_t *added = json_object_get(root, "added_tokens");
     if (added && !json_is_null(added)) {
         if (!json_is_array(added) || json_array_size(added) > WP_MAX_ADDED) {
-            errf(errbuf, errlen, "%s: added_tokens must be an array (of at most %d)",
+            nu_errf(errbuf, errlen, "%s: added_tokens must be an array (of at most %d)",
                  name, WP_MAX_ADDED);
             rc = NER_EFORMAT;
             goto out;
@@ -546,7 +531,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
             json_t *id = json_object_get(v, "id"), *c = json_object_get(v, "content");
             if (!json_is_integer(id) || json_integer_value(id) < 0 ||
                 json_integer_value(id) > NT_WP_MAX_ID || !json_is_string(c)) {
-                errf(errbuf, errlen, "%s: added_tokens[%zu] needs an integer \"id\" "
+                nu_errf(errbuf, errlen, "%s: added_tokens[%zu] needs an integer \"id\" "
                      "and a string \"content\"", name, i);
                 rc = NER_EFORMAT;
                 goto out;
@@ -558,7 +543,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
                 (rc = get_bool(v, "normalized", &nz, 0, name, errbuf, errlen)))
                 goto out;
             if (sw || ls || rs) {
-                errf(errbuf, errlen, "%s: added token \"%.64s\" asks for single_word, "
+                nu_errf(errbuf, errlen, "%s: added token \"%.64s\" asks for single_word, "
                      "lstrip or rstrip matching, which libner does not support",
                      name, json_string_value(c));
                 rc = NER_EUNSUPPORTED;
@@ -567,7 +552,7 @@ static int parse_tokenizer_json(nt_wordpiece *wp, const char *name, const char *
             const char *cs = json_string_value(c);
             size_t cl = json_string_length(c);
             if (!nt_utf8_valid(cs, cl, NULL)) {
-                errf(errbuf, errlen, "%s: added_tokens[%zu] is not valid UTF-8", name, i);
+                nu_errf(errbuf, errlen, "%s: added_tokens[%zu] is not valid UTF-8", name, i);
                 rc = NER_EFORMAT;
                 goto out;
             }
@@ -614,7 +599,7 @@ static int apply_config(nt_wordpiece *wp, json_t *cfg, const char *name,
     json_t *ml = json_object_get(cfg, "model_max_length");
     if (ml && !json_is_null(ml)) {
         if (!json_is_number(ml) || json_number_value(ml) < 0) {
-            errf(errbuf, errlen, "%s: \"model_max_length\" must be a non-negative number", name);
+            nu_errf(errbuf, errlen, "%s: \"model_max_length\" must be a non-negative number", name);
             return NER_EFORMAT;
         }
         double d = json_number_value(ml);
@@ -646,12 +631,12 @@ int nt_wordpiece_load_mem(nt_wordpiece **out, const char *name,
                           char *errbuf, size_t errlen)
 {
     if (!out) {
-        errf(errbuf, errlen, "wordpiece: out is NULL");
+        nu_errf(errbuf, errlen, "wordpiece: out is NULL");
         return NER_EINVAL;
     }
     *out = NULL;
     if (!tokenizer_json && !vocab_txt) {
-        errf(errbuf, errlen, "%s: no tokenizer.json nor vocab.txt", name ? name : "wordpiece");
+        nu_errf(errbuf, errlen, "%s: no tokenizer.json nor vocab.txt", name ? name : "wordpiece");
         return NER_ENOTFOUND;
     }
     if (!name)
@@ -675,9 +660,9 @@ int nt_wordpiece_load_mem(nt_wordpiece **out, const char *name,
         cfg = json_loadb(config_json, cj_len, JSON_REJECT_DUPLICATES, &je);
         if (!cfg || !json_is_object(cfg)) {
             if (cfg)
-                errf(errbuf, errlen, "%s: expected a JSON object", fname);
+                nu_errf(errbuf, errlen, "%s: expected a JSON object", fname);
             else
-                errf(errbuf, errlen, "%s: line %d, column %d: %s", fname, je.line,
+                nu_errf(errbuf, errlen, "%s: line %d, column %d: %s", fname, je.line,
                      je.column, je.text);
             rc = NER_EFORMAT;
             goto fail;
@@ -731,7 +716,7 @@ int nt_wordpiece_load_mem(nt_wordpiece **out, const char *name,
         goto fail;
     wp->info.unk_id = nt_wordpiece_token_id(wp, wp->unk_tok, strlen(wp->unk_tok));
     if (wp->info.unk_id < 0) {
-        errf(errbuf, errlen, "%s: the unknown token \"%.64s\" is not in the vocabulary",
+        nu_errf(errbuf, errlen, "%s: the unknown token \"%.64s\" is not in the vocabulary",
              name, wp->unk_tok);
         rc = NER_EFORMAT;
         goto fail;
@@ -764,7 +749,7 @@ int nt_wordpiece_load_mem(nt_wordpiece **out, const char *name,
     return NER_OK;
 fail:
     if (rc == NER_ENOMEM)
-        errf(errbuf, errlen, "%s: out of memory", name);
+        nu_errf(errbuf, errlen, "%s: out of memory", name);
     free(cls_name);
     free(sep_name);
     json_decref(cfg);
@@ -782,7 +767,7 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
     if (!f) {
         if (errno == ENOENT)
             return NER_ENOTFOUND;
-        errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NER_EIO;
     }
     size_t cap = 1 << 16, n = 0;
@@ -791,7 +776,7 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
     while (buf) {
         if (n == cap) {
             if (cap >= WP_MAX_FILE) {
-                errf(errbuf, errlen, "%s: larger than %zu bytes", path, WP_MAX_FILE);
+                nu_errf(errbuf, errlen, "%s: larger than %zu bytes", path, WP_MAX_FILE);
                 rc = NER_ETOOBIG;
                 break;
             }
@@ -805,7 +790,7 @@ static int read_file(const char *path, char **out, size_t *len, char *errbuf,
         n += k;
         if (k == 0) {
             if (ferror(f)) {
-                errf(errbuf, errlen, "%s: read error", path);
+                nu_errf(errbuf, errlen, "%s: read error", path);
                 rc = NER_EIO;
             }
             break;
@@ -842,7 +827,7 @@ int nt_wordpiece_load_dir(nt_wordpiece **out, const char *dir, char *errbuf,
                           size_t errlen)
 {
     if (!out || !dir) {
-        errf(errbuf, errlen, "wordpiece: a folder is required");
+        nu_errf(errbuf, errlen, "wordpiece: a folder is required");
         return NER_EINVAL;
     }
     *out = NULL;
@@ -866,7 +851,7 @@ int nt_wordpiece_load_dir(nt_wordpiece **out, const char *dir, char *errbuf,
         }
     }
     if (rc == NER_OK && !data[0] && !data[1]) {
-        errf(errbuf, errlen, "%s: no tokenizer.json nor vocab.txt in the folder", dir);
+        nu_errf(errbuf, errlen, "%s: no tokenizer.json nor vocab.txt in the folder", dir);
         rc = NER_ENOTFOUND;
     }
     if (rc == NER_OK)
@@ -891,14 +876,14 @@ static int write_file(const char *dir, const char *name, const char *data,
     int rc = NER_OK;
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
         rc = NER_EIO;
     } else {
         int bad = len && fwrite(data, 1, len, f) != len;
         if (fclose(f) != 0)
             bad = 1;
         if (bad || rename(tmp, path) != 0) {
-            errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+            nu_errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
             remove(tmp);
             rc = NER_EIO;
         }
@@ -912,7 +897,7 @@ int nt_wordpiece_save(const nt_wordpiece *wp, const char *dir, char *errbuf,
                       size_t errlen)
 {
     if (!wp || !dir) {
-        errf(errbuf, errlen, "wordpiece save: tokenizer and folder are required");
+        nu_errf(errbuf, errlen, "wordpiece save: tokenizer and folder are required");
         return NER_EINVAL;
     }
     int rc;
