@@ -37,7 +37,7 @@ static int cfg_size(cfg_ctx *c, const char *key, size_t def, int required, size_
     json_t *v = json_object_get(c->root, key);
     if (!v || json_is_null(v)) {
         if (required) {
-            nn_errf(c->errbuf, c->errlen, "%s: key \"%s\" is missing", c->path, key);
+            nu_errf(c->errbuf, c->errlen, "%s: key \"%s\" is missing", c->path, key);
             return NER_EFORMAT;
         }
         *out = def;
@@ -45,7 +45,7 @@ static int cfg_size(cfg_ctx *c, const char *key, size_t def, int required, size_
     }
     if (!json_is_integer(v) || json_integer_value(v) < 0 ||
         (unsigned long long)json_integer_value(v) > (unsigned long long)(SIZE_MAX / 64)) {
-        nn_errf(c->errbuf, c->errlen, "%s: key \"%s\" must be a non-negative integer", c->path,
+        nu_errf(c->errbuf, c->errlen, "%s: key \"%s\" must be a non-negative integer", c->path,
                 key);
         return NER_EFORMAT;
     }
@@ -61,7 +61,7 @@ static int cfg_str(cfg_ctx *c, const char *key, const char *def, const char **ou
         return NER_OK;
     }
     if (!json_is_string(v)) {
-        nn_errf(c->errbuf, c->errlen, "%s: key \"%s\" must be a string", c->path, key);
+        nu_errf(c->errbuf, c->errlen, "%s: key \"%s\" must be a string", c->path, key);
         return NER_EFORMAT;
     }
     *out = json_string_value(v);
@@ -78,7 +78,7 @@ static int parse_act(cfg_ctx *c, const char *key, const char *s, int *act)
     else if (strcmp(s, "relu") == 0)
         *act = NN_ACT_RELU;
     else {
-        nn_errf(c->errbuf, c->errlen, "%s: key \"%s\": activation \"%.64s\" is not supported "
+        nu_errf(c->errbuf, c->errlen, "%s: key \"%s\": activation \"%.64s\" is not supported "
                 "(gelu, gelu_new, gelu_pytorch_tanh, gelu_fast, relu)", c->path, key, s);
         return NER_EUNSUPPORTED;
     }
@@ -121,7 +121,7 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
         else if (a0 && strncmp(a0, "Bert", 4) == 0)
             mt = "bert";
         else {
-            nn_errf(c->errbuf, c->errlen, "%s: key \"model_type\" is missing", c->path);
+            nu_errf(c->errbuf, c->errlen, "%s: key \"model_type\" is missing", c->path);
             return NER_EFORMAT;
         }
     }
@@ -136,7 +136,7 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
         k->model_type = NN_MODEL_ROBERTA;
         k->model_type_name = "roberta";
     } else {
-        nn_errf(c->errbuf, c->errlen, "%s: key \"model_type\": \"%.64s\" is not supported "
+        nu_errf(c->errbuf, c->errlen, "%s: key \"model_type\": \"%.64s\" is not supported "
                 "(bert, distilbert, roberta)", c->path, mt);
         return NER_EUNSUPPORTED;
     }
@@ -174,7 +174,7 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
                    json_number_value(e) < 1.0) {
             k->layer_norm_eps = (float)json_number_value(e);
         } else {
-            nn_errf(c->errbuf, c->errlen, "%s: key \"layer_norm_eps\" must be a number in [0, 1)",
+            nu_errf(c->errbuf, c->errlen, "%s: key \"layer_norm_eps\" must be a number in [0, 1)",
                     c->path);
             return NER_EFORMAT;
         }
@@ -183,7 +183,7 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
         if ((rc = cfg_str(c, "position_embedding_type", "absolute", &pet)))
             return rc;
         if (strcmp(pet, "absolute") != 0) {
-            nn_errf(c->errbuf, c->errlen, "%s: key \"position_embedding_type\": \"%.64s\" is not "
+            nu_errf(c->errbuf, c->errlen, "%s: key \"position_embedding_type\": \"%.64s\" is not "
                     "supported (absolute)", c->path, pet);
             return NER_EUNSUPPORTED;
         }
@@ -197,7 +197,7 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
                json_integer_value(pad) < INT32_MAX) {
         k->pad_token_id = (int32_t)json_integer_value(pad);
     } else {
-        nn_errf(c->errbuf, c->errlen, "%s: key \"pad_token_id\" must be a non-negative integer",
+        nu_errf(c->errbuf, c->errlen, "%s: key \"pad_token_id\" must be a non-negative integer",
                 c->path);
         return NER_EFORMAT;
     }
@@ -205,25 +205,25 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
     const char *hk = k->model_type == NN_MODEL_DISTILBERT ? "dim" : "hidden_size";
     const char *nk = k->model_type == NN_MODEL_DISTILBERT ? "n_heads" : "num_attention_heads";
     if (k->hidden == 0 || k->heads == 0 || k->hidden % k->heads != 0) {
-        nn_errf(c->errbuf, c->errlen, "%s: key \"%s\" (%zu) must be a positive multiple of "
+        nu_errf(c->errbuf, c->errlen, "%s: key \"%s\" (%zu) must be a positive multiple of "
                 "\"%s\" (%zu)", c->path, hk, k->hidden, nk, k->heads);
         return NER_EFORMAT;
     }
     if (k->layers == 0 || k->intermediate == 0 || k->vocab_size == 0 || k->max_positions == 0) {
-        nn_errf(c->errbuf, c->errlen, "%s: layer count, intermediate size, vocab_size and "
+        nu_errf(c->errbuf, c->errlen, "%s: layer count, intermediate size, vocab_size and "
                 "max_position_embeddings must be positive", c->path);
         return NER_EFORMAT;
     }
     if (k->layers > 1000 || k->hidden > 65536 || k->intermediate > 1048576 ||
         k->max_positions > 1048576 || k->heads > k->hidden) {
-        nn_errf(c->errbuf, c->errlen, "%s: sizes out of range (layers %zu, hidden %zu, "
+        nu_errf(c->errbuf, c->errlen, "%s: sizes out of range (layers %zu, hidden %zu, "
                 "intermediate %zu, positions %zu)", c->path, k->layers, k->hidden,
                 k->intermediate, k->max_positions);
         return NER_EFORMAT;
     }
     if (k->model_type == NN_MODEL_ROBERTA) {
         if (k->pad_token_id < 0 || (size_t)k->pad_token_id + 1 >= k->max_positions) {
-            nn_errf(c->errbuf, c->errlen, "%s: RoBERTa needs \"pad_token_id\" below "
+            nu_errf(c->errbuf, c->errlen, "%s: RoBERTa needs \"pad_token_id\" below "
                     "max_position_embeddings - 1 (position ids start at pad_token_id + 1)",
                     c->path);
             return NER_EFORMAT;
@@ -238,14 +238,14 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
     json_t *id2 = json_object_get(c->root, "id2label");
     if (id2 && !json_is_null(id2)) {
         if (!json_is_object(id2) || json_object_size(id2) == 0) {
-            nn_errf(c->errbuf, c->errlen, "%s: key \"id2label\" must be a non-empty object",
+            nu_errf(c->errbuf, c->errlen, "%s: key \"id2label\" must be a non-empty object",
                     c->path);
             return NER_EFORMAT;
         }
         size_t n = json_object_size(id2);
         m->labels = calloc(n, sizeof *m->labels);
         if (!m->labels) {
-            nn_errf(c->errbuf, c->errlen, "%s: out of memory", c->path);
+            nu_errf(c->errbuf, c->errlen, "%s: out of memory", c->path);
             return NER_ENOMEM;
         }
         k->num_labels = n;
@@ -254,17 +254,17 @@ static int parse_config(nn_bert *m, cfg_ctx *c)
         json_object_foreach(id2, key, v) {
             size_t i;
             if (!parse_label_index(key, n, &i) || m->labels[i]) {
-                nn_errf(c->errbuf, c->errlen, "%s: key \"id2label\": \"%.32s\" is not a label "
+                nu_errf(c->errbuf, c->errlen, "%s: key \"id2label\": \"%.32s\" is not a label "
                         "index in 0..%zu (or repeats one)", c->path, key, n - 1);
                 return NER_EFORMAT;
             }
             if (!json_is_string(v)) {
-                nn_errf(c->errbuf, c->errlen, "%s: key \"id2label\": label \"%.32s\" is not a "
+                nu_errf(c->errbuf, c->errlen, "%s: key \"id2label\": label \"%.32s\" is not a "
                         "string", c->path, key);
                 return NER_EFORMAT;
             }
             if (!(m->labels[i] = strdup(json_string_value(v)))) {
-                nn_errf(c->errbuf, c->errlen, "%s: out of memory", c->path);
+                nu_errf(c->errbuf, c->errlen, "%s: out of memory", c->path);
                 return NER_ENOMEM;
             }
         }
@@ -317,7 +317,7 @@ static int bind(load_ctx *L, const char *name, int prefixed, size_t d0, size_t d
     char used[256];
     const nn_st_tensor *t = lookup(L, name, prefixed, used, sizeof used);
     if (!t) {
-        nn_errf(L->errbuf, L->errlen, "%s: the weights have no tensor %s (model_type %s)",
+        nu_errf(L->errbuf, L->errlen, "%s: the weights have no tensor %s (model_type %s)",
                 L->dir, used, L->m->cfg.model_type_name);
         return NER_ENOTFOUND;
     }
@@ -329,10 +329,10 @@ static int bind(load_ctx *L, const char *name, int prefixed, size_t d0, size_t d
         for (size_t i = 0; i < t->ndim && o < sizeof got - 24; i++)
             o += (size_t)snprintf(got + o, sizeof got - o, "%s%zu", i ? ", " : "", t->shape[i]);
         if (d1)
-            nn_errf(L->errbuf, L->errlen, "%s: tensor %s has shape [%s]; config.json (%s) "
+            nu_errf(L->errbuf, L->errlen, "%s: tensor %s has shape [%s]; config.json (%s) "
                     "says [%zu, %zu]", t->file, t->name, got, what, d0, d1);
         else
-            nn_errf(L->errbuf, L->errlen, "%s: tensor %s has shape [%s]; config.json (%s) "
+            nu_errf(L->errbuf, L->errlen, "%s: tensor %s has shape [%s]; config.json (%s) "
                     "says [%zu]", t->file, t->name, got, what, d0);
         return NER_EFORMAT;
     }
@@ -344,7 +344,7 @@ static int bind(load_ctx *L, const char *name, int prefixed, size_t d0, size_t d
         float **no = realloc(L->m->owned, (L->m->nowned + 1) * sizeof *no);
         if (!no) {
             free(owned);
-            nn_errf(L->errbuf, L->errlen, "%s: out of memory", t->file);
+            nu_errf(L->errbuf, L->errlen, "%s: out of memory", t->file);
             return NER_ENOMEM;
         }
         L->m->owned = no;
@@ -424,7 +424,7 @@ static int bind_weights(load_ctx *L)
 
     m->layer = calloc(c->layers, sizeof *m->layer);
     if (!m->layer) {
-        nn_errf(L->errbuf, L->errlen, "%s: out of memory", L->dir);
+        nu_errf(L->errbuf, L->errlen, "%s: out of memory", L->dir);
         return NER_ENOMEM;
     }
     char wsq[96], wfi[96], wfo[96];
@@ -473,17 +473,17 @@ static int bind_weights(load_ctx *L)
     /* the token-classification head */
     const nn_st_tensor *cw = nn_st_find(m->st, "classifier.weight");
     if (!cw) {
-        nn_errf(L->errbuf, L->errlen, "%s: the weights have no tensor classifier.weight: not a "
+        nu_errf(L->errbuf, L->errlen, "%s: the weights have no tensor classifier.weight: not a "
                 "token-classification checkpoint", L->dir);
         return NER_ENOTFOUND;
     }
     if (cw->ndim != 2 || cw->shape[1] != H || cw->shape[0] == 0) {
-        nn_errf(L->errbuf, L->errlen, "%s: tensor classifier.weight must have shape "
+        nu_errf(L->errbuf, L->errlen, "%s: tensor classifier.weight must have shape "
                 "[num_labels, %zu] (%s)", cw->file, H, hk);
         return NER_EFORMAT;
     }
     if (m->labels && c->num_labels != cw->shape[0]) {
-        nn_errf(L->errbuf, L->errlen, "%s/config.json: key \"id2label\" has %zu labels but "
+        nu_errf(L->errbuf, L->errlen, "%s/config.json: key \"id2label\" has %zu labels but "
                 "tensor classifier.weight has %zu rows", L->dir, c->num_labels, cw->shape[0]);
         return NER_EFORMAT;
     }
@@ -491,14 +491,14 @@ static int bind_weights(load_ctx *L)
         c->num_labels = cw->shape[0];
         m->labels = calloc(c->num_labels, sizeof *m->labels);
         if (!m->labels) {
-            nn_errf(L->errbuf, L->errlen, "%s: out of memory", L->dir);
+            nu_errf(L->errbuf, L->errlen, "%s: out of memory", L->dir);
             return NER_ENOMEM;
         }
         for (size_t i = 0; i < c->num_labels; i++) {
             char b[32];
             snprintf(b, sizeof b, "LABEL_%zu", i);
             if (!(m->labels[i] = strdup(b))) {
-                nn_errf(L->errbuf, L->errlen, "%s: out of memory", L->dir);
+                nu_errf(L->errbuf, L->errlen, "%s: out of memory", L->dir);
                 return NER_ENOMEM;
             }
         }
@@ -542,7 +542,7 @@ static int to_bf16(nn_bert *m, char *errbuf, size_t errlen)
         nn_linear *ls[6] = {&y->q, &y->k, &y->v, &y->o, &y->ff1, &y->ff2};
         for (int j = 0; j < 6; j++)
             if (linear_to_bf16(m, ls[j])) {
-                nn_errf(errbuf, errlen, "%s: out of memory converting the weights to bf16",
+                nu_errf(errbuf, errlen, "%s: out of memory converting the weights to bf16",
                         m->dir);
                 return NER_ENOMEM;
             }
@@ -593,7 +593,7 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
                     char *errbuf, size_t errlen)
 {
     if (!out || !dir) {
-        nn_errf(errbuf, errlen, "nn_bert_load: NULL argument");
+        nu_errf(errbuf, errlen, "nn_bert_load: NULL argument");
         return NER_EINVAL;
     }
     *out = NULL;
@@ -601,7 +601,7 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
     nn_bert_options_init(&o);
     if (opts) {
         if (opts->size < sizeof(uint32_t) * 2 || opts->size > sizeof o) {
-            nn_errf(errbuf, errlen, "nn_bert_load: options of unknown size %u", opts->size);
+            nu_errf(errbuf, errlen, "nn_bert_load: options of unknown size %u", opts->size);
             return NER_EABI;
         }
         memcpy(&o, opts, opts->size);
@@ -609,7 +609,7 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
     }
     if (o.precision != NN_PRECISION_F32 && o.precision != NN_PRECISION_AUTO &&
         o.precision != NN_PRECISION_BF16) {
-        nn_errf(errbuf, errlen, "%s: precision %u is not supported by this build (F32, BF16)",
+        nu_errf(errbuf, errlen, "%s: precision %u is not supported by this build (F32, BF16)",
                 dir, o.precision);
         return NER_EUNSUPPORTED;
     }
@@ -619,7 +619,7 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
     int rc = NER_OK;
     json_t *root = NULL;
     if (!m || !cfgpath || !(m->dir = strdup(dir))) {
-        nn_errf(errbuf, errlen, "%s: out of memory", dir);
+        nu_errf(errbuf, errlen, "%s: out of memory", dir);
         rc = NER_ENOMEM;
         goto done;
     }
@@ -632,9 +632,9 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
     free(text);
     if (!root || !json_is_object(root)) {
         if (root)
-            nn_errf(errbuf, errlen, "%s: not a JSON object", cfgpath);
+            nu_errf(errbuf, errlen, "%s: not a JSON object", cfgpath);
         else
-            nn_errf(errbuf, errlen, "%s: line %d: %s", cfgpath, jerr.line, jerr.text);
+            nu_errf(errbuf, errlen, "%s: line %d: %s", cfgpath, jerr.line, jerr.text);
         rc = NER_EFORMAT;
         goto done;
     }

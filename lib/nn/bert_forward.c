@@ -460,7 +460,7 @@ static int check_input(const nn_bert *m, const int32_t *ids, const int32_t *type
     size_t T = 0;
     for (size_t s = 0; s < nseq; s++) {
         if (seq_lens[s] > c->max_seq_len) {
-            nn_errf(errbuf, errlen, "sequence %zu has %zu tokens; the model takes at most %zu "
+            nu_errf(errbuf, errlen, "sequence %zu has %zu tokens; the model takes at most %zu "
                     "(max_position_embeddings %zu)", s, seq_lens[s], c->max_seq_len,
                     c->max_positions);
             return NER_ETOOBIG;
@@ -468,7 +468,7 @@ static int check_input(const nn_bert *m, const int32_t *ids, const int32_t *type
         T += seq_lens[s];
     }
     if (T && !ids) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: ids is NULL");
+        nu_errf(errbuf, errlen, "nn_bert_forward: ids is NULL");
         return NER_EINVAL;
     }
     size_t s = 0, left = nseq ? seq_lens[0] : 0;
@@ -479,13 +479,13 @@ static int check_input(const nn_bert *m, const int32_t *ids, const int32_t *type
         }
         left--;
         if (ids[r] < 0 || (size_t)ids[r] >= c->vocab_size) {
-            nn_errf(errbuf, errlen, "token %zu (sequence %zu): id %ld is out of range "
+            nu_errf(errbuf, errlen, "token %zu (sequence %zu): id %ld is out of range "
                     "(vocab_size %zu)", r, s, (long)ids[r], c->vocab_size);
             return NER_ERANGE;
         }
         if (type_ids && (type_ids[r] < 0 || (size_t)type_ids[r] >= c->type_vocab_size) &&
             !(type_ids[r] == 0 && c->type_vocab_size == 0)) {
-            nn_errf(errbuf, errlen, "token %zu (sequence %zu): token type %ld is out of range "
+            nu_errf(errbuf, errlen, "token %zu (sequence %zu): token type %ld is out of range "
                     "(type_vocab_size %zu)", r, s, (long)type_ids[r], c->type_vocab_size);
             return NER_ERANGE;
         }
@@ -499,7 +499,7 @@ int nn_bert_forward_hidden(const nn_bert *m, nn_workspace *ws, const int32_t *id
                            float *logits, float *hidden, char *errbuf, size_t errlen)
 {
     if (!m || !ws || (nseq && !seq_lens)) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: NULL argument");
+        nu_errf(errbuf, errlen, "nn_bert_forward: NULL argument");
         return NER_EINVAL;
     }
     size_t T;
@@ -511,13 +511,13 @@ int nn_bert_forward_hidden(const nn_bert *m, nn_workspace *ws, const int32_t *id
     if (m->kernel == NN_KERNEL_REF) {
         rc = nn_bert_forward_ref(m, ids, type_ids, seq_lens, nseq, logits, hidden);
         if (rc)
-            nn_errf(errbuf, errlen, "nn_bert_forward: out of memory");
+            nu_errf(errbuf, errlen, "nn_bert_forward: out of memory");
         return rc;
     }
     const nn_bert_config *c = &m->cfg;
     size_t *starts = malloc((nseq + 1) * sizeof *starts);
     if (!starts) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: out of memory");
+        nu_errf(errbuf, errlen, "nn_bert_forward: out of memory");
         return NER_ENOMEM;
     }
     /* skip empty sequences, cut into groups of about GROUP_TOKENS */
@@ -547,7 +547,7 @@ int nn_bert_forward_hidden(const nn_bert *m, nn_workspace *ws, const int32_t *id
             rc = forward_group(&F, logits ? logits + row * c->num_labels : NULL,
                                hidden ? hidden + row * c->hidden : NULL, T * c->hidden);
             if (rc) {
-                nn_errf(errbuf, errlen, "nn_bert_forward: out of memory (%zu tokens)", n);
+                nu_errf(errbuf, errlen, "nn_bert_forward: out of memory (%zu tokens)", n);
                 break;
             }
         }
@@ -563,7 +563,7 @@ int nn_bert_forward(const nn_bert *m, nn_workspace *ws, const int32_t *ids,
                     float *logits, char *errbuf, size_t errlen)
 {
     if (!logits) {
-        nn_errf(errbuf, errlen, "nn_bert_forward: logits is NULL");
+        nu_errf(errbuf, errlen, "nn_bert_forward: logits is NULL");
         return NER_EINVAL;
     }
     return nn_bert_forward_hidden(m, ws, ids, type_ids, seq_lens, nseq, logits, NULL, errbuf,

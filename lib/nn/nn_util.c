@@ -1,23 +1,12 @@
 #include "nn/nn_util.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ner/ner.h"
-
-void nn_errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || !errlen)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
 
 char *nn_path_join(const char *a, const char *b)
 {
@@ -47,20 +36,20 @@ int nn_read_file(const char *path, char **out, size_t *len, char *errbuf, size_t
     FILE *f = fopen(path, "rb");
     if (!f) {
         int e = errno;
-        nn_errf(errbuf, errlen, "%s: %s", path, strerror(e));
+        nu_errf(errbuf, errlen, "%s: %s", path, strerror(e));
         return e == ENOENT ? NER_ENOTFOUND : NER_EIO;
     }
     struct stat sb;
     if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
         fclose(f);
-        nn_errf(errbuf, errlen, "%s: not a regular file", path);
+        nu_errf(errbuf, errlen, "%s: not a regular file", path);
         return NER_EIO;
     }
     size_t cap = (size_t)sb.st_size + 1, n = 0;
     char *buf = malloc(cap);
     if (!buf) {
         fclose(f);
-        nn_errf(errbuf, errlen, "%s: out of memory", path);
+        nu_errf(errbuf, errlen, "%s: out of memory", path);
         return NER_ENOMEM;
     }
     for (;;) {
@@ -73,7 +62,7 @@ int nn_read_file(const char *path, char **out, size_t *len, char *errbuf, size_t
         if (!nb) {
             free(buf);
             fclose(f);
-            nn_errf(errbuf, errlen, "%s: out of memory", path);
+            nu_errf(errbuf, errlen, "%s: out of memory", path);
             return NER_ENOMEM;
         }
         buf = nb;
@@ -83,7 +72,7 @@ int nn_read_file(const char *path, char **out, size_t *len, char *errbuf, size_t
     fclose(f);
     if (err) {
         free(buf);
-        nn_errf(errbuf, errlen, "%s: read error", path);
+        nu_errf(errbuf, errlen, "%s: read error", path);
         return NER_EIO;
     }
     buf[n] = '\0';

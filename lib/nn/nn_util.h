@@ -4,14 +4,8 @@
 
 #include <stddef.h>
 
-#if defined(__GNUC__)
-#define NN_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#else
-#define NN_PRINTF(a, b)
-#endif
+#include "util/errbuf.h" /* nu_errf: the error buffers of every layer */
 
-/* vsnprintf into errbuf when it is not NULL/0. */
-void nn_errf(char *errbuf, size_t errlen, const char *fmt, ...) NN_PRINTF(3, 4);
 /* a + "/" + b, malloc'd; NULL when out of memory. */
 char *nn_path_join(const char *a, const char *b);
 /* Reads a whole regular file into a NUL-terminated malloc'd buffer;

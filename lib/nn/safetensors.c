@@ -121,7 +121,7 @@ int nn_st_get_f32(const nn_st_tensor *t, const float **data, float **owned,
     *data = NULL;
     *owned = NULL;
     if (t->dtype != NN_ST_F32 && t->dtype != NN_ST_F16 && t->dtype != NN_ST_BF16) {
-        nn_errf(errbuf, errlen, "%s: tensor %s: unsupported dtype %s (libner reads F32, F16, BF16)",
+        nu_errf(errbuf, errlen, "%s: tensor %s: unsupported dtype %s (libner reads F32, F16, BF16)",
                 t->file, t->name, nn_st_dtype_name(t->dtype));
         return NER_EUNSUPPORTED;
     }
@@ -130,12 +130,12 @@ int nn_st_get_f32(const nn_st_tensor *t, const float **data, float **owned,
         return NER_OK;
     }
     if (t->nelem > SIZE_MAX / sizeof(float)) {
-        nn_errf(errbuf, errlen, "%s: tensor %s: too large", t->file, t->name);
+        nu_errf(errbuf, errlen, "%s: tensor %s: too large", t->file, t->name);
         return NER_ENOMEM;
     }
     float *buf = nn_alloc_aligned(t->nelem * sizeof(float));
     if (!buf) {
-        nn_errf(errbuf, errlen, "%s: tensor %s: out of memory (%zu floats)", t->file, t->name,
+        nu_errf(errbuf, errlen, "%s: tensor %s: out of memory (%zu floats)", t->file, t->name,
                 t->nelem);
         return NER_ENOMEM;
     }
@@ -190,7 +190,7 @@ static int json_uint(const json_t *v, uint64_t *out)
     return 1;
 }
 
-#define FAIL(code, ...) do { nn_errf(errbuf, errlen, __VA_ARGS__); rc = (code); goto fail; } while (0)
+#define FAIL(code, ...) do { nu_errf(errbuf, errlen, __VA_ARGS__); rc = (code); goto fail; } while (0)
 
 /* Parses and validates f.  Tensors (data pointers into f->base) are appended
  * to *tv / *tn; metadata to *meta when meta != NULL. */
@@ -354,7 +354,7 @@ static int parse_file(const st_file *f, nn_st_tensor **tv, size_t *tn,
     nn_st_tensor *nv = realloc(*tv, (*tn + n + 1) * sizeof *nv);
     if (!nv) {
         free_tensors(t, n);
-        nn_errf(errbuf, errlen, "%s: out of memory", path);
+        nu_errf(errbuf, errlen, "%s: out of memory", path);
         return NER_ENOMEM;
     }
     memcpy(nv + *tn, t, n * sizeof *t);
@@ -376,24 +376,24 @@ static int map_file(st_file *f, const char *path, char *errbuf, size_t errlen)
     memset(f, 0, sizeof *f);
     f->path = strdup(path);
     if (!f->path) {
-        nn_errf(errbuf, errlen, "%s: out of memory", path);
+        nu_errf(errbuf, errlen, "%s: out of memory", path);
         return NER_ENOMEM;
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
-        nn_errf(errbuf, errlen, "%s: %s", path, strerror(e));
+        nu_errf(errbuf, errlen, "%s: %s", path, strerror(e));
         return e == ENOENT ? NER_ENOTFOUND : NER_EIO;
     }
     struct stat sb;
     if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
         close(fd);
-        nn_errf(errbuf, errlen, "%s: not a regular file", path);
+        nu_errf(errbuf, errlen, "%s: not a regular file", path);
         return NER_EIO;
     }
     if ((uint64_t)sb.st_size > SIZE_MAX) {
         close(fd);
-        nn_errf(errbuf, errlen, "%s: too large to map", path);
+        nu_errf(errbuf, errlen, "%s: too large to map", path);
         return NER_EIO;
     }
     f->size = (size_t)sb.st_size;
@@ -407,7 +407,7 @@ static int map_file(st_file *f, const char *path, char *errbuf, size_t errlen)
     int e = errno;
     close(fd);
     if (p == MAP_FAILED) {
-        nn_errf(errbuf, errlen, "%s: mmap: %s", path, strerror(e));
+        nu_errf(errbuf, errlen, "%s: mmap: %s", path, strerror(e));
         return NER_EIO;
     }
     f->base = p;
@@ -454,7 +454,7 @@ int nn_st_open_memory(nn_st **out, const void *data, size_t size, const char *na
         st->files = calloc(1, sizeof *st->files);
     if (!st || !st->files || !(st->files[0].path = strdup(name ? name : "(memory)"))) {
         nn_st_close(st);
-        nn_errf(errbuf, errlen, "%s: out of memory", name ? name : "(memory)");
+        nu_errf(errbuf, errlen, "%s: out of memory", name ? name : "(memory)");
         return NER_ENOMEM;
     }
     st->nfiles = 1;
@@ -479,7 +479,7 @@ int nn_st_open(nn_st **out, const char *path, char *errbuf, size_t errlen)
         st->files = calloc(1, sizeof *st->files);
     if (!st || !st->files) {
         nn_st_close(st);
-        nn_errf(errbuf, errlen, "%s: out of memory", path);
+        nu_errf(errbuf, errlen, "%s: out of memory", path);
         return NER_ENOMEM;
     }
     st->nfiles = 1;
@@ -582,7 +582,7 @@ int nn_st_open_dir(nn_st **out, const char *dir, char *errbuf, size_t errlen)
         while (k < nall && !(strcmp(all[k].name, key) == 0 && strcmp(all[k].file, p) == 0))
             k++;
         if (k == nall) {
-            nn_errf(errbuf, errlen, "%s: tensor %s (named in model.safetensors.index.json) "
+            nu_errf(errbuf, errlen, "%s: tensor %s (named in model.safetensors.index.json) "
                     "is not in this shard", p, key);
             free(p);
             rc = NER_EFORMAT;
