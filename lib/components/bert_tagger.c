@@ -74,6 +74,7 @@
 #include <jansson.h>
 
 #include "util/errbuf.h"
+#include "util/fs.h"
 #include "components/bert_aggregate.h"
 #include "components/builtins.h"
 #include "components/wordpiece_attach.h"
@@ -603,19 +604,6 @@ static int bt_process(const void *state, ner_doc *doc)
 
 /* ------------------------------------------------------------ save */
 
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, a);
-    size_t k = a;
-    if (k == 0 || p[k - 1] != '/')
-        p[k++] = '/';
-    memcpy(p + k, name, b + 1);
-    return p;
-}
 
 /* Hard-links src to dst, or copies it (another file system); an existing
  * dst is replaced, a dst that is src itself is left alone. */
@@ -687,7 +675,7 @@ static int link_or_copy(const char *src, const char *dst, char *errbuf, size_t e
 static int save_one(const char *srcdir, const char *dir, const char *name,
                     char *errbuf, size_t errlen)
 {
-    char *s = join(srcdir, name), *d = join(dir, name);
+    char *s = nu_path_join(srcdir, name), *d = nu_path_join(dir, name);
     int rc = s && d ? link_or_copy(s, d, errbuf, errlen) : NER_ENOMEM;
     free(s);
     free(d);
@@ -704,7 +692,7 @@ static int bt_save(const void *state, const char *dir, char *errbuf, size_t errl
     int rc = save_one(st->src_dir, dir, "config.json", errbuf, errlen);
     if (rc != NER_OK)
         return rc;
-    char *single = join(st->src_dir, "model.safetensors");
+    char *single = nu_path_join(st->src_dir, "model.safetensors");
     if (!single)
         return NER_ENOMEM;
     struct stat sb;
@@ -713,7 +701,7 @@ static int bt_save(const void *state, const char *dir, char *errbuf, size_t errl
     if (has_single)
         return save_one(st->src_dir, dir, "model.safetensors", errbuf, errlen);
     /* sharded: the index and every file its weight_map names */
-    char *ip = join(st->src_dir, "model.safetensors.index.json");
+    char *ip = nu_path_join(st->src_dir, "model.safetensors.index.json");
     if (!ip)
         return NER_ENOMEM;
     json_error_t je;

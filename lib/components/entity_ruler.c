@@ -64,6 +64,7 @@
 #include <jansson.h>
 
 #include "util/errbuf.h"
+#include "util/fs.h"
 #include "components/builtins.h"
 #include "ner/ner_component.h"
 #include "rules/ruleset.h"
@@ -86,17 +87,6 @@ typedef struct ruler_state {
     int align;
 } ruler_state;
 
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    size_t k = a;
-    if (k == 0 || p[k - 1] != '/') p[k++] = '/';
-    memcpy(p + k, name, b + 1);
-    return p;
-}
 
 static int is_file(const char *path)
 {
@@ -296,7 +286,7 @@ static int ruler_init(void **state, const char *config_json, const char *dir,
     /* the file patterns */
     const char *src = NULL;
     if (dir) {
-        if (!(path = join(dir, RULER_FILE))) {
+        if (!(path = nu_path_join(dir, RULER_FILE))) {
             rc = NER_ENOMEM;
             goto out;
         }
@@ -430,39 +420,11 @@ static int ruler_save(const void *state, const char *dir, char *errbuf, size_t e
         nu_errf(errbuf, errlen, "entity_ruler save: state and folder are required");
         return NER_EINVAL;
     }
-    char *path = join(dir, RULER_FILE);
-    char *tmp = join(dir, RULER_FILE ".tmp");
-    int rc = NER_OK;
-    if (!path || !tmp) {
-        rc = NER_ENOMEM;
-        goto out;
-    }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-        rc = NER_EIO;
-        goto out;
-    }
-    int bad = st->file_len && fwrite(st->file_text, 1, st->file_len, f) != st->file_len;
-    int e1 = errno;
-    if (fclose(f) != 0 && !bad) {
-        bad = 1;
-        e1 = errno;
-    }
-    if (bad) {
-        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(e1));
-        remove(tmp);
-        rc = NER_EIO;
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        nu_errf(errbuf, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        rc = NER_EIO;
-    }
-out:
+    char *path = nu_path_join(dir, RULER_FILE);
+    if (!path)
+        return NER_ENOMEM;
+    int rc = nu_write_file(path, st->file_text, st->file_len, errbuf, errlen);
     free(path);
-    free(tmp);
     return rc;
 }
 

@@ -30,7 +30,7 @@
 
 #include "util/errbuf.h"
 #include "components/builtins.h"
-#include "core/fileio.h"
+#include "util/fs.h"
 #include "ner/ner_component.h"
 #include "tagger/tagger.h"
 
@@ -49,17 +49,6 @@ typedef struct tagger_state {
     size_t n_gz;
 } tagger_state;
 
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, dir, a);
-    p[a] = '/';
-    memcpy(p + a + 1, name, b + 1);
-    return p;
-}
 
 static void tagger_free(void *state)
 {
@@ -145,7 +134,7 @@ static int load_gaz_files(tagger_state *s, const char *dir)
                 dup = strcmp(s->gz_name[k], f) == 0;
             if (dup)
                 continue;
-            char *path = join(dir, f);
+            char *path = nu_path_join(dir, f);
             if (!path) {
                 rc = NER_ENOMEM;
                 break;
@@ -210,7 +199,7 @@ static int tagger_init(void **state, const char *config_json, const char *dir,
         rc = NER_EINVAL;
         goto done;
     }
-    char *path = join(dir, "model.bin");
+    char *path = nu_path_join(dir, "model.bin");
     if (!path) {
         rc = NER_ENOMEM;
         goto done;
@@ -219,7 +208,7 @@ static int tagger_init(void **state, const char *config_json, const char *dir,
     free(path);
     if (rc != NER_OK)
         goto done;
-    path = join(dir, "meta.json");
+    path = nu_path_join(dir, "meta.json");
     if (!path) {
         rc = NER_ENOMEM;
         goto done;
@@ -340,14 +329,14 @@ static int tagger_save(const void *state, const char *dir, char *errbuf,
                        size_t errlen)
 {
     const tagger_state *s = state;
-    char *path = join(dir, "model.bin");
+    char *path = nu_path_join(dir, "model.bin");
     if (!path)
         return NER_ENOMEM;
     int rc = ntg_model_save(s->model, path, errbuf, errlen);
     free(path);
     if (rc != NER_OK || !s->meta)
         return rc;
-    path = join(dir, "meta.json");
+    path = nu_path_join(dir, "meta.json");
     if (!path)
         return NER_ENOMEM;
     FILE *f = fopen(path, "wb");
@@ -360,17 +349,17 @@ static int tagger_save(const void *state, const char *dir, char *errbuf,
     }
     free(path);
     if (rc == NER_OK && s->n_gz) {
-        path = join(dir, "gazetteers");
+        path = nu_path_join(dir, "gazetteers");
         if (!path)
             return NER_ENOMEM;
-        rc = nc_mkdir_p(path, errbuf, errlen);
+        rc = nu_mkdir_p(path, errbuf, errlen);
         free(path);
     }
     for (size_t i = 0; rc == NER_OK && i < s->n_gz; i++) {
-        path = join(dir, s->gz_name[i]);
+        path = nu_path_join(dir, s->gz_name[i]);
         if (!path)
             return NER_ENOMEM;
-        rc = nc_write_file(path, s->gz_data[i], s->gz_len[i], errbuf, errlen);
+        rc = nu_write_file(path, s->gz_data[i], s->gz_len[i], errbuf, errlen);
         free(path);
     }
     return rc;

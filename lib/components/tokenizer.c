@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "util/errbuf.h"
+#include "util/fs.h"
 #include "components/builtins.h"
 #include "ner/ner_component.h"
 #include "text/rule_tokenizer.h"
@@ -31,17 +32,6 @@ typedef struct tok_state {
     nt_rules *rules;
 } tok_state;
 
-static char *join(const char *dir, const char *name)
-{
-    size_t a = strlen(dir), b = strlen(name);
-    char *p = malloc(a + b + 2);
-    if (!p) return NULL;
-    memcpy(p, dir, a);
-    size_t k = a;
-    if (k == 0 || p[k - 1] != '/') p[k++] = '/';
-    memcpy(p + k, name, b + 1);
-    return p;
-}
 
 static int file_exists(const char *path)
 {
@@ -95,7 +85,7 @@ static int tok_init(void **state, const char *config_json, const char *dir,
     st = calloc(1, sizeof *st);
     if (!st) { rc = NER_ENOMEM; goto out; }
     if (dir) {
-        path = join(dir, "rules.json");
+        path = nu_path_join(dir, "rules.json");
         if (!path) { rc = NER_ENOMEM; goto out; }
     }
     if (path && file_exists(path))
@@ -166,33 +156,11 @@ static int tok_save(const void *state, const char *dir, char *errbuf, size_t err
     }
     size_t len;
     const char *json = nt_rules_json(st->rules, &len);
-    char *path = join(dir, "rules.json");
-    char *tmp = join(dir, "rules.json.tmp");
-    int rc = NER_OK;
-    if (!path || !tmp) { rc = NER_ENOMEM; goto out; }
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(errno));
-        rc = NER_EIO;
-        goto out;
-    }
-    int bad = fwrite(json, 1, len, f) != len;
-    int e1 = errno;
-    if (fclose(f) != 0 && !bad) { bad = 1; e1 = errno; }
-    if (bad) {
-        nu_errf(errbuf, errlen, "%s: cannot write: %s", tmp, strerror(e1));
-        remove(tmp);
-        rc = NER_EIO;
-        goto out;
-    }
-    if (rename(tmp, path) != 0) {
-        nu_errf(errbuf, errlen, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-        remove(tmp);
-        rc = NER_EIO;
-    }
-out:
+    char *path = nu_path_join(dir, "rules.json");
+    if (!path)
+        return NER_ENOMEM;
+    int rc = nu_write_file(path, json, len, errbuf, errlen);
     free(path);
-    free(tmp);
     return rc;
 }
 

@@ -2,7 +2,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/fileio.h"
+#include "util/fs.h"
 #include "core/internal.h"
 #include "core/params.h"
 
@@ -65,23 +65,23 @@ static int builder_insert(ner_builder *b, size_t pos, const char *factory,
 {
     const ner_component_vtable *vt = nc_registry_find(factory);
     if (!vt) {
-        nc_errf(errbuf, errlen, "no component factory called \"%s\"", factory);
+        nu_errf(errbuf, errlen, "no component factory called \"%s\"", factory);
         return NER_ENOTFOUND;
     }
     if (find_comp(b, name) != (size_t)-1) {
-        nc_errf(errbuf, errlen, "the pipeline already has a component called \"%s\"", name);
+        nu_errf(errbuf, errlen, "the pipeline already has a component called \"%s\"", name);
         return NER_EEXIST;
     }
     json_error_t jerr;
     json_t *cfg = json_loads(config_json ? config_json : "{}", JSON_REJECT_DUPLICATES, &jerr);
     if (!cfg) {
-        nc_errf(errbuf, errlen, "config of \"%s\": line %d column %d: %s",
+        nu_errf(errbuf, errlen, "config of \"%s\": line %d column %d: %s",
                 name, jerr.line, jerr.column, jerr.text);
         return NER_EFORMAT;
     }
     if (!json_is_object(cfg)) {
         json_decref(cfg);
-        nc_errf(errbuf, errlen, "config of \"%s\" must be a JSON object", name);
+        nu_errf(errbuf, errlen, "config of \"%s\" must be a JSON object", name);
         return NER_EFORMAT;
     }
     char *cfg_text = json_dumps(cfg, JSON_COMPACT | JSON_PRESERVE_ORDER);
@@ -110,7 +110,7 @@ static int builder_insert(ner_builder *b, size_t pos, const char *factory,
     if (rc != NER_OK) {
         c.state = NULL;
         nc_comp_clear(&c);
-        nc_errf(errbuf, errlen, "component \"%s\" (%s): %s", name, factory,
+        nu_errf(errbuf, errlen, "component \"%s\" (%s): %s", name, factory,
                 *sub ? sub : ner_strerror(rc));
         return rc;
     }
@@ -151,11 +151,11 @@ NER_API int ner_builder_add(ner_builder *b, const char *factory,
                             char *errbuf, size_t errlen)
 {
     if (!b || !factory) {
-        nc_errf(errbuf, errlen, "ner_builder_add: builder and factory are required");
+        nu_errf(errbuf, errlen, "ner_builder_add: builder and factory are required");
         return NER_EINVAL;
     }
     if (p && p->size < NC_PARAMS_MIN(ner_add_params, flags)) {
-        nc_errf(errbuf, errlen, "ner_add_params: size %u is too small", p->size);
+        nu_errf(errbuf, errlen, "ner_add_params: size %u is too small", p->size);
         return NER_EABI;
     }
     const char *name = NC_PARAM(p, ner_add_params, name, NULL);
@@ -165,11 +165,11 @@ NER_API int ner_builder_add(ner_builder *b, const char *factory,
     if (!name)
         name = factory;
     if (!*name) {
-        nc_errf(errbuf, errlen, "a component name must not be empty");
+        nu_errf(errbuf, errlen, "a component name must not be empty");
         return NER_EINVAL;
     }
     if (before && after) {
-        nc_errf(errbuf, errlen, "give before or after, not both");
+        nu_errf(errbuf, errlen, "give before or after, not both");
         return NER_EINVAL;
     }
     size_t pos = b->ncomp;
@@ -177,7 +177,7 @@ NER_API int ner_builder_add(ner_builder *b, const char *factory,
     if (anchor) {
         size_t i = find_comp(b, anchor);
         if (i == (size_t)-1) {
-            nc_errf(errbuf, errlen, "no component called \"%s\" to add \"%s\" %s",
+            nu_errf(errbuf, errlen, "no component called \"%s\" to add \"%s\" %s",
                     anchor, name, before ? "before" : "after");
             return NER_ENOTFOUND;
         }
@@ -225,7 +225,7 @@ static int hf_builder(ner_builder **out, const char *dir, char *errbuf,
         int rc = builder_insert(b, b->ncomp, factories[i], factories[i], "{}",
                                 dir, cerr, sizeof cerr);
         if (rc != NER_OK) {
-            nc_errf(errbuf, errlen, "%s (a Hugging Face model folder): %s", dir, cerr);
+            nu_errf(errbuf, errlen, "%s (a Hugging Face model folder): %s", dir, cerr);
             ner_builder_free(b);
             return rc;
         }
@@ -238,16 +238,16 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
                                  char *errbuf, size_t errlen)
 {
     if (!out || !dir) {
-        nc_errf(errbuf, errlen, "ner_builder_from_dir: a folder is required");
+        nu_errf(errbuf, errlen, "ner_builder_from_dir: a folder is required");
         return NER_EINVAL;
     }
     *out = NULL;
-    char *path = nc_path_join(dir, "pipeline.json");
+    char *path = nu_path_join(dir, "pipeline.json");
     if (!path)
         return NER_ENOMEM;
-    if (!nc_is_file(path)) {
-        char *hf = nc_path_join(dir, "config.json");
-        int is_hf = hf && nc_is_file(hf);
+    if (!nu_is_file(path)) {
+        char *hf = nu_path_join(dir, "config.json");
+        int is_hf = hf && nu_is_file(hf);
         free(hf);
         if (is_hf) {
             free(path);
@@ -256,7 +256,7 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
     }
     char *text = NULL;
     size_t len = 0;
-    int rc = nc_read_file(path, &text, &len, errbuf, errlen);
+    int rc = nu_read_file(path, &text, &len, errbuf, errlen);
     if (rc != NER_OK) {
         free(path);
         return rc == NER_EIO ? NER_ENOTFOUND : rc;
@@ -266,7 +266,7 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
     free(text);
     ner_builder *b = NULL;
     if (!root) {
-        nc_errf(errbuf, errlen, "%s: line %d column %d: %s", path, jerr.line,
+        nu_errf(errbuf, errlen, "%s: line %d column %d: %s", path, jerr.line,
                 jerr.column, jerr.text);
         rc = NER_EFORMAT;
         goto done;
@@ -277,7 +277,7 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
     json_t *jlab = json_object_get(root, "labels");
     if (!json_is_object(root) || (jl && !json_is_string(jl)) || !json_is_array(jc) ||
         (jlab && !json_is_array(jlab))) {
-        nc_errf(errbuf, errlen, "%s: expected an object with \"lang\" (string), "
+        nu_errf(errbuf, errlen, "%s: expected an object with \"lang\" (string), "
                 "\"components\" (array) and optional \"labels\" (array)", path);
         rc = NER_EFORMAT;
         goto done;
@@ -292,7 +292,7 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
     json_t *v;
     json_array_foreach(jlab, i, v) {
         if (!json_is_string(v)) {
-            nc_errf(errbuf, errlen, "%s: labels[%zu] is not a string", path, i);
+            nu_errf(errbuf, errlen, "%s: labels[%zu] is not a string", path, i);
             rc = NER_EFORMAT;
             goto done;
         }
@@ -311,7 +311,7 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
         json_t *jcfg = json_object_get(v, "config");
         if (!json_is_object(v) || !json_is_string(jf) || (jn && !json_is_string(jn)) ||
             (jcfg && !json_is_object(jcfg))) {
-            nc_errf(errbuf, errlen, "%s: components[%zu] needs \"factory\" "
+            nu_errf(errbuf, errlen, "%s: components[%zu] needs \"factory\" "
                     "(string), optional \"name\" (string) and \"config\" (object)",
                     path, i);
             rc = NER_EFORMAT;
@@ -319,13 +319,13 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
         }
         const char *name = jn ? json_string_value(jn) : json_string_value(jf);
         if (!name_is_safe(name)) {
-            nc_errf(errbuf, errlen, "%s: components[%zu]: name \"%s\" cannot be "
+            nu_errf(errbuf, errlen, "%s: components[%zu]: name \"%s\" cannot be "
                     "a folder name", path, i, name);
             rc = NER_EFORMAT;
             goto done;
         }
         char *cfg = jcfg ? json_dumps(jcfg, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        char *sub = nc_path_join(dir, name);
+        char *sub = nu_path_join(dir, name);
         if ((jcfg && !cfg) || !sub) {
             free(cfg);
             free(sub);
@@ -334,11 +334,11 @@ NER_API int ner_builder_from_dir(ner_builder **out, const char *dir,
         }
         char cerr[NER_ERRBUF_SIZE] = "";
         rc = builder_insert(b, b->ncomp, json_string_value(jf), name, cfg,
-                            nc_is_dir(sub) ? sub : NULL, cerr, sizeof cerr);
+                            nu_is_dir(sub) ? sub : NULL, cerr, sizeof cerr);
         free(cfg);
         free(sub);
         if (rc != NER_OK) {
-            nc_errf(errbuf, errlen, "%s: %s", dir, cerr);
+            nu_errf(errbuf, errlen, "%s: %s", dir, cerr);
             goto done;
         }
     }

@@ -25,16 +25,6 @@ NER_API const char *ner_strerror(int code)
     }
 }
 
-void nc_errf(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-    if (!errbuf || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(errbuf, errlen, fmt, ap);
-    va_end(ap);
-}
-
 char *nc_strdup(const char *s)
 {
     if (!s)

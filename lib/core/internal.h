@@ -6,6 +6,7 @@
 #include <stdatomic.h>
 #include "ner/ner.h"
 #include "ner/ner_component.h"
+#include "util/errbuf.h"
 
 typedef struct nc_tok {
     size_t start, end;   /* bytes */
@@ -81,11 +82,6 @@ struct ner_builder {
 };
 
 /* errors.c */
-void nc_errf(char *errbuf, size_t errlen, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
 char *nc_strdup(const char *s);
 
 /* doc.c */

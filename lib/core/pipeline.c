@@ -3,7 +3,7 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
-#include "core/fileio.h"
+#include "util/fs.h"
 #include "core/internal.h"
 #include "core/params.h"
 
@@ -51,7 +51,7 @@ NER_API int ner_builder_build(ner_builder *b, ner_pipeline **out, char *errbuf,
                               size_t errlen)
 {
     if (!b || !out) {
-        nc_errf(errbuf, errlen, "ner_builder_build: builder and out are required");
+        nu_errf(errbuf, errlen, "ner_builder_build: builder and out are required");
         return NER_EINVAL;
     }
     *out = NULL;
@@ -109,13 +109,13 @@ NER_API const char *ner_default_pipeline_dir(void)
         in_build = strncmp(info.dli_fname, NER_BUILD_ROOT, strlen(NER_BUILD_ROOT)) == 0;
     const char *first = in_build ? NER_MODELDIR_SOURCE : NER_MODELDIR_INSTALLED;
     const char *second = in_build ? NER_MODELDIR_INSTALLED : NER_MODELDIR_SOURCE;
-    char *p = nc_path_join(first, "pipeline.json");
-    int ok = p && nc_is_file(p);
+    char *p = nu_path_join(first, "pipeline.json");
+    int ok = p && nu_is_file(p);
     free(p);
     if (ok)
         return first;
-    p = nc_path_join(second, "pipeline.json");
-    ok = p && nc_is_file(p);
+    p = nu_path_join(second, "pipeline.json");
+    ok = p && nu_is_file(p);
     free(p);
     return ok ? second : NULL;
 }
@@ -125,33 +125,33 @@ NER_API int ner_pipeline_load(ner_pipeline **out, const char *dir,
                               size_t errlen)
 {
     if (!out) {
-        nc_errf(errbuf, errlen, "ner_pipeline_load: out is required");
+        nu_errf(errbuf, errlen, "ner_pipeline_load: out is required");
         return NER_EINVAL;
     }
     *out = NULL;
     if (p && p->size < NC_PARAMS_MIN(ner_load_params, flags)) {
-        nc_errf(errbuf, errlen, "ner_load_params: size %u is too small", p->size);
+        nu_errf(errbuf, errlen, "ner_load_params: size %u is too small", p->size);
         return NER_EABI;
     }
     if (!dir) {
         dir = ner_default_pipeline_dir();
         if (!dir) {
-            nc_errf(errbuf, errlen, "the default pipeline was not found at %s "
+            nu_errf(errbuf, errlen, "the default pipeline was not found at %s "
                     "nor at %s", NER_MODELDIR_INSTALLED, NER_MODELDIR_SOURCE);
             return NER_ENOTFOUND;
         }
     }
-    if (!nc_is_dir(dir)) {
-        nc_errf(errbuf, errlen, "%s: no such folder", dir);
+    if (!nu_is_dir(dir)) {
+        nu_errf(errbuf, errlen, "%s: no such folder", dir);
         return NER_ENOTFOUND;
     }
-    char *pj = nc_path_join(dir, "pipeline.json");
-    char *hf = nc_path_join(dir, "config.json");
-    int has_pj = pj && nc_is_file(pj), has_hf = hf && nc_is_file(hf);
+    char *pj = nu_path_join(dir, "pipeline.json");
+    char *hf = nu_path_join(dir, "config.json");
+    int has_pj = pj && nu_is_file(pj), has_hf = hf && nu_is_file(hf);
     free(pj);
     free(hf);
     if (!has_pj && !has_hf) {
-        nc_errf(errbuf, errlen, "%s: no pipeline.json (nor a Hugging Face "
+        nu_errf(errbuf, errlen, "%s: no pipeline.json (nor a Hugging Face "
                 "config.json) in the folder", dir);
         return NER_ENOTFOUND;
     }
@@ -170,19 +170,19 @@ NER_API int ner_pipeline_save(const ner_pipeline *pl, const char *dir,
                               char *errbuf, size_t errlen)
 {
     if (!pl || !dir) {
-        nc_errf(errbuf, errlen, "ner_pipeline_save: pipeline and folder are required");
+        nu_errf(errbuf, errlen, "ner_pipeline_save: pipeline and folder are required");
         return NER_EINVAL;
     }
     for (size_t i = 0; i < pl->ncomp; i++) {
         const ner_component_vtable *vt = pl->comps[i].vt;
         if (vt->size < offsetof(ner_component_vtable, save) + sizeof vt->save ||
             !vt->save) {
-            nc_errf(errbuf, errlen, "component \"%s\" (%s) cannot be saved",
+            nu_errf(errbuf, errlen, "component \"%s\" (%s) cannot be saved",
                     pl->comps[i].name, pl->comps[i].factory);
             return NER_EUNSUPPORTED;
         }
     }
-    int rc = nc_mkdir_p(dir, errbuf, errlen);
+    int rc = nu_mkdir_p(dir, errbuf, errlen);
     if (rc != NER_OK)
         return rc;
     json_t *root = json_object();
@@ -202,17 +202,17 @@ NER_API int ner_pipeline_save(const ner_pipeline *pl, const char *dir,
         json_array_append_new(labels, json_string(pl->labels[i]));
     for (size_t i = 0; rc == NER_OK && i < pl->ncomp; i++) {
         const nc_comp *c = &pl->comps[i];
-        char *sub = nc_path_join(dir, c->name);
+        char *sub = nu_path_join(dir, c->name);
         if (!sub) {
             rc = NER_ENOMEM;
             break;
         }
-        rc = nc_mkdir_p(sub, errbuf, errlen);
+        rc = nu_mkdir_p(sub, errbuf, errlen);
         if (rc == NER_OK) {
             char cerr[NER_ERRBUF_SIZE] = "";
             rc = c->vt->save(c->state, sub, cerr, sizeof cerr);
             if (rc != NER_OK)
-                nc_errf(errbuf, errlen, "component \"%s\" (%s): %s", c->name,
+                nu_errf(errbuf, errlen, "component \"%s\" (%s): %s", c->name,
                         c->factory, *cerr ? cerr : ner_strerror(rc));
         }
         free(sub);
@@ -222,11 +222,11 @@ NER_API int ner_pipeline_save(const ner_pipeline *pl, const char *dir,
     }
     if (rc == NER_OK) {
         char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-        char *path = nc_path_join(dir, "pipeline.json");
+        char *path = nu_path_join(dir, "pipeline.json");
         if (!text || !path)
             rc = NER_ENOMEM;
         else
-            rc = nc_write_file(path, text, strlen(text), errbuf, errlen);
+            rc = nu_write_file(path, text, strlen(text), errbuf, errlen);
         free(text);
         free(path);
     }

@@ -90,7 +90,7 @@ NER_API int ner_pipeline_process(const ner_pipeline *pl, const char *text,
         return NER_EINVAL;
     *out = NULL;
     if (!pl) {
-        nc_errf(errbuf, errlen, "ner_pipeline_process: pipeline is NULL");
+        nu_errf(errbuf, errlen, "ner_pipeline_process: pipeline is NULL");
         return NER_EINVAL;
     }
     ner_doc *d = make_doc(pl, text, len);
@@ -102,7 +102,7 @@ NER_API int ner_pipeline_process(const ner_pipeline *pl, const char *text,
         rc = nc_pipeline_run(pl, one, 1);
     }
     if (rc != NER_OK) {
-        nc_errf(errbuf, errlen, "%s", d->errmsg);
+        nu_errf(errbuf, errlen, "%s", d->errmsg);
         ner_doc_free(d);
         return rc;
     }
@@ -155,12 +155,12 @@ NER_API int ner_pipeline_process_batch(const ner_pipeline *pl,
                                        char *errbuf, size_t errlen)
 {
     if (!pl || (n && (!texts || !docs))) {
-        nc_errf(errbuf, errlen, "ner_pipeline_process_batch: pipeline, texts "
+        nu_errf(errbuf, errlen, "ner_pipeline_process_batch: pipeline, texts "
                 "and docs are required");
         return NER_EINVAL;
     }
     if (p && p->size < NC_PARAMS_MIN(ner_batch_params, n_threads)) {
-        nc_errf(errbuf, errlen, "ner_batch_params: size %u is too small", p->size);
+        nu_errf(errbuf, errlen, "ner_batch_params: size %u is too small", p->size);
         return NER_EABI;
     }
     if (n)
@@ -195,12 +195,12 @@ NER_API int ner_pipeline_process_batch(const ner_pipeline *pl,
             ner_doc_free(docs[i]);
             docs[i] = NULL;
         }
-        nc_errf(errbuf, errlen, "out of memory processing a batch of %zu texts", n);
+        nu_errf(errbuf, errlen, "out of memory processing a batch of %zu texts", n);
         return NER_ENOMEM;
     }
     for (size_t i = 0; i < n; i++) {
         if (docs[i]->status != NER_OK) {
-            nc_errf(errbuf, errlen, "text %zu: %s", i, docs[i]->errmsg);
+            nu_errf(errbuf, errlen, "text %zu: %s", i, docs[i]->errmsg);
             return docs[i]->status;
         }
     }

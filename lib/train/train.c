@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
-#include "core/fileio.h"
+#include "util/fs.h"
 #include "core/params.h"
 #include "io/buf.h"
 #include "ner/ner_component.h"
@@ -229,7 +229,7 @@ static int base_info_load(const char *base_dir, base_info *bi, char *errbuf, siz
 
 static int write_text(const char *path, const char *text, char *errbuf, size_t errlen)
 {
-    return nc_write_file(path, text, strlen(text), errbuf, errlen);
+    return nu_write_file(path, text, strlen(text), errbuf, errlen);
 }
 
 /* An external name list as read (model.gazetteers): its bytes are copied
@@ -286,7 +286,7 @@ static int load_gazetteers(ntg_trainer *tr, const ntr_config *cfg, const ner_pip
         const ntr_gaz_file *gf = &cfg->gaz[f];
         gaz_loaded *g = &gl[f];
         char sub[NER_ERRBUF_SIZE] = "";
-        rc = nc_read_file(gf->path, &g->data, &g->len, sub, sizeof sub);
+        rc = nu_read_file(gf->path, &g->data, &g->len, sub, sizeof sub);
         if (rc != NER_OK) {
             nio_errf(errbuf, errlen, "gazetteer %s: %s", gf->label, sub);
             return rc;
@@ -384,25 +384,25 @@ static int write_pipeline(const ntg_model *m, const char *meta, const char *base
                           const gaz_loaded *gl, size_t n_gl, char *errbuf,
                           size_t errlen)
 {
-    char *tmp = nc_path_join(work_dir, ".tagger-tmp");
-    char *mpath = tmp ? nc_path_join(tmp, "model.bin") : NULL;
-    char *jpath = tmp ? nc_path_join(tmp, "meta.json") : NULL;
-    char *gdir = tmp ? nc_path_join(tmp, "gazetteers") : NULL;
+    char *tmp = nu_path_join(work_dir, ".tagger-tmp");
+    char *mpath = tmp ? nu_path_join(tmp, "model.bin") : NULL;
+    char *jpath = tmp ? nu_path_join(tmp, "meta.json") : NULL;
+    char *gdir = tmp ? nu_path_join(tmp, "gazetteers") : NULL;
     ner_builder *b = NULL;
     ner_pipeline *pl = NULL;
     int rc = (!tmp || !mpath || !jpath || !gdir) ? NER_ENOMEM : NER_OK;
     if (rc == NER_OK)
-        rc = nc_mkdir_p(tmp, errbuf, errlen);
+        rc = nu_mkdir_p(tmp, errbuf, errlen);
     if (rc == NER_OK)
         rc = ntg_model_save(m, mpath, errbuf, errlen);
     if (rc == NER_OK)
         rc = write_text(jpath, meta, errbuf, errlen);
     /* the name lists go along (the tagger component keeps them) */
     if (rc == NER_OK && n_gl)
-        rc = nc_mkdir_p(gdir, errbuf, errlen);
+        rc = nu_mkdir_p(gdir, errbuf, errlen);
     for (size_t i = 0; rc == NER_OK && i < n_gl; i++) {
-        char *gp = nc_path_join(tmp, gl[i].name);
-        rc = gp ? nc_write_file(gp, gl[i].data, gl[i].len, errbuf, errlen) : NER_ENOMEM;
+        char *gp = nu_path_join(tmp, gl[i].name);
+        rc = gp ? nu_write_file(gp, gl[i].data, gl[i].len, errbuf, errlen) : NER_ENOMEM;
         free(gp);
     }
     if (rc == NER_OK)
@@ -446,7 +446,7 @@ static int write_pipeline(const ntg_model *m, const char *meta, const char *base
     if (mpath) unlink(mpath);
     if (jpath) unlink(jpath);
     for (size_t i = 0; tmp && i < n_gl; i++) {
-        char *gp = nc_path_join(tmp, gl[i].name);
+        char *gp = nu_path_join(tmp, gl[i].name);
         if (gp)
             unlink(gp);
         free(gp);
@@ -726,12 +726,12 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
         }
     }
     /* write the folders */
-    rc = nc_mkdir_p(output_dir, errbuf, errlen);
+    rc = nu_mkdir_p(output_dir, errbuf, errlen);
     if (rc != NER_OK)
         goto done;
     {
-        char *bdir = nc_path_join(output_dir, "model-best");
-        char *ldir = nc_path_join(output_dir, "model-last");
+        char *bdir = nu_path_join(output_dir, "model-best");
+        char *ldir = nu_path_join(output_dir, "model-last");
         if (!bdir || !ldir) {
             free(bdir);
             free(ldir);
@@ -793,7 +793,7 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
             }
             char *txt = json_dumps(rep, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
             json_decref(rep);
-            char *rp = nc_path_join(output_dir, "training.json");
+            char *rp = nu_path_join(output_dir, "training.json");
             if (txt && rp)
                 rc = write_text(rp, txt, errbuf, errlen);
             else

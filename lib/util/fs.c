@@ -4,16 +4,17 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-#include "core/fileio.h"
-#include "core/internal.h"
+#include "util/fs.h"
+#include "ner/ner.h"
+#include "util/errbuf.h"
 
-int nc_read_file(const char *path, char **out, size_t *len, char *errbuf,
+int nu_read_file(const char *path, char **out, size_t *len, char *errbuf,
                  size_t errlen)
 {
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) {
-        nc_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot open: %s", path, strerror(errno));
         return NER_EIO;
     }
     size_t cap = 1 << 16, n = 0;
@@ -37,12 +38,12 @@ int nc_read_file(const char *path, char **out, size_t *len, char *errbuf,
     int err = ferror(f);
     fclose(f);
     if (!buf) {
-        nc_errf(errbuf, errlen, "%s: out of memory reading the file", path);
+        nu_errf(errbuf, errlen, "%s: out of memory reading the file", path);
         return NER_ENOMEM;
     }
     if (err) {
         free(buf);
-        nc_errf(errbuf, errlen, "%s: read error", path);
+        nu_errf(errbuf, errlen, "%s: read error", path);
         return NER_EIO;
     }
     buf[n] = '\0';
@@ -52,7 +53,7 @@ int nc_read_file(const char *path, char **out, size_t *len, char *errbuf,
     return NER_OK;
 }
 
-int nc_write_file(const char *path, const char *data, size_t len, char *errbuf,
+int nu_write_file(const char *path, const char *data, size_t len, char *errbuf,
                   size_t errlen)
 {
     size_t n = strlen(path);
@@ -62,7 +63,7 @@ int nc_write_file(const char *path, const char *data, size_t len, char *errbuf,
     snprintf(tmp, n + 16, "%s.tmp%ld", path, (long)getpid());
     FILE *f = fopen(tmp, "wb");
     if (!f) {
-        nc_errf(errbuf, errlen, "%s: cannot create: %s", tmp, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot create: %s", tmp, strerror(errno));
         free(tmp);
         return NER_EIO;
     }
@@ -70,7 +71,7 @@ int nc_write_file(const char *path, const char *data, size_t len, char *errbuf,
     int bad = w != len;
     bad |= fclose(f) != 0;
     if (bad || rename(tmp, path) != 0) {
-        nc_errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
+        nu_errf(errbuf, errlen, "%s: cannot write: %s", path, strerror(errno));
         remove(tmp);
         free(tmp);
         return NER_EIO;
@@ -79,13 +80,13 @@ int nc_write_file(const char *path, const char *data, size_t len, char *errbuf,
     return NER_OK;
 }
 
-int nc_mkdir_p(const char *path, char *errbuf, size_t errlen)
+int nu_mkdir_p(const char *path, char *errbuf, size_t errlen)
 {
     if (!path || !*path) {
-        nc_errf(errbuf, errlen, "empty folder name");
+        nu_errf(errbuf, errlen, "empty folder name");
         return NER_EINVAL;
     }
-    char *p = nc_strdup(path);
+    char *p = strdup(path);
     if (!p)
         return NER_ENOMEM;
     for (char *s = p + 1;; s++) {
@@ -93,7 +94,7 @@ int nc_mkdir_p(const char *path, char *errbuf, size_t errlen)
             char c = *s;
             *s = '\0';
             if (mkdir(p, 0777) != 0 && errno != EEXIST) {
-                nc_errf(errbuf, errlen, "%s: cannot create folder: %s", p,
+                nu_errf(errbuf, errlen, "%s: cannot create folder: %s", p,
                         strerror(errno));
                 free(p);
                 return NER_EIO;
@@ -104,14 +105,14 @@ int nc_mkdir_p(const char *path, char *errbuf, size_t errlen)
             break;
     }
     free(p);
-    if (!nc_is_dir(path)) {
-        nc_errf(errbuf, errlen, "%s: exists and is not a folder", path);
+    if (!nu_is_dir(path)) {
+        nu_errf(errbuf, errlen, "%s: exists and is not a folder", path);
         return NER_EIO;
     }
     return NER_OK;
 }
 
-char *nc_path_join(const char *a, const char *b)
+char *nu_path_join(const char *a, const char *b)
 {
     size_t la = strlen(a), lb = strlen(b);
     char *s = malloc(la + lb + 2);
@@ -125,13 +126,13 @@ char *nc_path_join(const char *a, const char *b)
     return s;
 }
 
-int nc_is_dir(const char *path)
+int nu_is_dir(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-int nc_is_file(const char *path)
+int nu_is_file(const char *path)
 {
     struct stat st;
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
