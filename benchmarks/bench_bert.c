@@ -1,7 +1,7 @@
 /* BERT encoder throughput of lib/nn on the peers' inputs.
  *
  *   bench_bert MODEL_DIR IDS.json [--batch B] [--threads T] [--n N] [--sort]
- *              [--kernel avx512|blas|ref] [--precision f32|bf16|auto] [--check]
+ *              [--kernel avx512|blas|ref] [--precision f32|bf16|int8|auto] [--check]
  *   bench_bert MODEL_DIR --eval DEV.json [--precision ...] [--threads T]
  *
  * IDS.json is ../shared/peers/encode.py's output (the ids every peer runs on).
@@ -29,6 +29,11 @@
 #include "nn/bert.h"
 #include "nn/bert_impl.h"
 #include "nn/kernels.h"
+
+static const char *prec_name(int p)
+{
+    return p == NN_PRECISION_BF16 ? "bf16" : p == NN_PRECISION_INT8 ? "int8" : "fp32";
+}
 
 static double now(void)
 {
@@ -173,7 +178,7 @@ static int run_eval(nn_bert *m, nn_workspace *ws, const char *path)
     long tp = 0, np = 0, ng = 0;
     printf("{\"sentences\":%zu,\"tokens\":%zu,\"seconds\":%.2f,\"gflops\":%.1f,"
            "\"precision\":\"%s\"", ns, tokens, secs, flops / secs / 1e9,
-           nn_bert_precision(m) == NN_PRECISION_BF16 ? "bf16" : "fp32");
+           prec_name(nn_bert_precision(m)));
     for (size_t i = 0; i < nc; i++) {
         tcount *x = &counts[i];
         tp += x->tp;
@@ -192,8 +197,10 @@ static int run_eval(nn_bert *m, nn_workspace *ws, const char *path)
 
 static int precision_arg(const char *s)
 {
-    return !strcmp(s, "bf16") ? NN_PRECISION_BF16 : !strcmp(s, "auto") ? NN_PRECISION_AUTO
-                                                                        : NN_PRECISION_F32;
+    return !strcmp(s, "bf16")   ? NN_PRECISION_BF16
+           : !strcmp(s, "int8") ? NN_PRECISION_INT8
+           : !strcmp(s, "auto") ? NN_PRECISION_AUTO
+                                : NN_PRECISION_F32;
 }
 
 int main(int argc, char **argv)
@@ -359,7 +366,7 @@ int main(int argc, char **argv)
            "\"mean_padded_tokens\":%.2f,\"sent_per_s\":%.2f,\"ms_per_sent\":%.3f,"
            "\"ms_per_batch_median\":%.3f,\"gflops_real_tokens\":%.1f,\"seconds\":%.2f,"
            "\"load_ms\":%.1f,\"max_rss_mb\":%ld",
-           nn_bert_precision(m) == NN_PRECISION_BF16 ? "bf16" : "fp32", kn, batch, threads,
+           prec_name(nn_bert_precision(m)), kn, batch, threads,
            sort ? "true" : "false", ns, (double)tokens / (double)ns,
            (double)tokens / (double)ns, (double)ns / sum, 1e3 * sum / (double)ns,
            1e3 * (nb % 2 ? times[nb / 2] : (times[nb / 2 - 1] + times[nb / 2]) / 2),

@@ -550,6 +550,37 @@ static int to_bf16(nn_bert *m, char *errbuf, size_t errlen)
     return NER_OK;
 }
 
+/* ================================================================ INT8 */
+
+/* the encoder's matrices as int8 (as for BF16, the rest stays float32) */
+static int to_int8(nn_bert *m, char *errbuf, size_t errlen)
+{
+    for (size_t i = 0; i < m->cfg.layers; i++) {
+        nn_layer *y = &m->layer[i];
+        nn_linear *ls[6] = {&y->q, &y->k, &y->v, &y->o, &y->ff1, &y->ff2};
+        for (int j = 0; j < 6; j++) {
+            nn_linear *l = ls[j];
+            /* int32 sums: 255 * 127 * in must stay below 2^31 */
+            if (l->in > 65536) {
+                nu_errf(errbuf, errlen, "%s: int8 precision takes layers of at most 65536 "
+                        "inputs (this one has %zu)", m->dir, l->in);
+                return NER_EUNSUPPORTED;
+            }
+            if (nn_q8w_init(&l->q8, l->w, l->out, l->in)) {
+                nu_errf(errbuf, errlen, "%s: out of memory quantising the weights to int8",
+                        m->dir);
+                return NER_ENOMEM;
+            }
+            nn_st_tensor t;
+            memset(&t, 0, sizeof t);
+            t.data = (const uint8_t *)(const void *)l->w;
+            t.nbytes = l->out * l->in * sizeof(float);
+            nn_st_release(m->st, &t);
+        }
+    }
+    return NER_OK;
+}
+
 int nn_bert_precision(const nn_bert *m)
 {
     return m->precision;
@@ -577,6 +608,9 @@ void nn_bert_free(nn_bert *m)
             free(y->o.w16);
             free(y->ff1.w16);
             free(y->ff2.w16);
+            nn_linear *ls[6] = {&y->q, &y->k, &y->v, &y->o, &y->ff1, &y->ff2};
+            for (int j = 0; j < 6; j++)
+                nn_q8w_free(&ls[j]->q8);
         }
     free(m->layer);
     nn_st_close(m->st);
@@ -608,8 +642,9 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
         o.size = (uint32_t)sizeof o;
     }
     if (o.precision != NN_PRECISION_F32 && o.precision != NN_PRECISION_AUTO &&
-        o.precision != NN_PRECISION_BF16) {
-        nu_errf(errbuf, errlen, "%s: precision %u is not supported by this build (F32, BF16)",
+        o.precision != NN_PRECISION_BF16 && o.precision != NN_PRECISION_INT8) {
+        nu_errf(errbuf, errlen, "%s: precision %u is not supported by this build (F32, AUTO, "
+                "BF16, INT8)",
                 dir, o.precision);
         return NER_EUNSUPPORTED;
     }
@@ -652,8 +687,13 @@ int nn_bert_load_ex(nn_bert **out, const char *dir, const nn_bert_options *opts,
         goto done;
     m->kernel = nn_kernels_select();
     m->has_bf16 = nn_cpu_has_avx512bf16();
+    m->has_vnni = nn_cpu_has_avx512vnni();
     m->precision = NN_PRECISION_F32;
-    if (o.precision == NN_PRECISION_BF16 ||
+    if (o.precision == NN_PRECISION_INT8) {
+        if ((rc = to_int8(m, errbuf, errlen)))
+            goto done;
+        m->precision = NN_PRECISION_INT8;
+    } else if (o.precision == NN_PRECISION_BF16 ||
         (o.precision == NN_PRECISION_AUTO && m->kernel == NN_KERNEL_AVX512 &&
          nn_cpu_has_avx512bf16())) {
         if ((rc = to_bf16(m, errbuf, errlen)))

@@ -23,7 +23,13 @@
  *   Logits move by ~1e-2; mini-bert-conll's dev F1 is unchanged (0.8156).
  *   Fast with AVX512-BF16; elsewhere plain loops (correct, slow).
  *   AUTO: BF16 when the CPU has AVX512-BF16, else F32.
- *   INT8: reserved (NER_EUNSUPPORTED).
+ *   INT8: ONNX Runtime's dynamic quantisation: the same six matrices become
+ *   int8 at load, symmetric per output row (a quarter of the memory; the
+ *   F32 pages are dropped); each product quantises its input rows to uint8
+ *   with a scale and zero point per row, sums in int32 (VPDPBUSD with
+ *   AVX512-VNNI, plain loops elsewhere: the same bits before the
+ *   activation) and scales back to float32.  What is float32 in BF16 mode
+ *   stays float32.
  *
  * INPUT
  *   Sequences are passed packed, one after the other, WITHOUT padding: ids of
@@ -116,7 +122,7 @@ typedef struct nn_bert_config {
     const char *const *id2label; /* num_labels NUL-terminated strings, from
                                     config.json id2label ("LABEL_i" when the
                                     file has no id2label) */
-    int precision;               /* NN_PRECISION_F32 or _BF16: what runs */
+    int precision;               /* NN_PRECISION_F32, _BF16 or _INT8: what runs */
 } nn_bert_config;
 
 /* Load options.  Fill with nn_bert_options_init; NULL means defaults. */
@@ -125,7 +131,7 @@ typedef struct nn_bert_config {
 #define NN_PRECISION_F32  0  /* default (see PRECISION above) */
 #define NN_PRECISION_AUTO 1  /* BF16 if the CPU has AVX512-BF16, else F32 */
 #define NN_PRECISION_BF16 2  /* bfloat16 matrices, float32 sums */
-#define NN_PRECISION_INT8 3  /* reserved: NER_EUNSUPPORTED */
+#define NN_PRECISION_INT8 3  /* int8 matrices, per-row dynamic activations */
 
 typedef struct nn_bert_options {
     uint32_t size;       /* sizeof(nn_bert_options), set by _init */

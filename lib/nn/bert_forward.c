@@ -20,6 +20,9 @@
  * batch: about GROUP_TOKENS * (6 hidden + intermediate) floats. */
 #define GROUP_TOKENS 2048
 
+/* the row stride of int8 activations: a multiple of 64 (cache lines) */
+#define Q8_LD(in) (((in) + 63) / 64 * 64)
+
 /* ================================================================ workspace */
 
 struct nn_workspace {
@@ -30,6 +33,11 @@ struct nn_workspace {
     size_t *scrcap;
     uint16_t *buf16;    /* NN_PRECISION_BF16: the current product's rows as bf16 */
     size_t cap16;       /* uint16 */
+    uint8_t *buf8;      /* NN_PRECISION_INT8: the current product's rows as uint8 */
+    size_t cap8;        /* bytes */
+    float *qscale;      /* per row */
+    int32_t *qzero;     /* per row */
+    size_t qcap;        /* rows */
 };
 
 nn_workspace *nn_workspace_new_threads(unsigned nthreads)
@@ -69,6 +77,9 @@ void nn_workspace_free(nn_workspace *ws)
     free(ws->scrcap);
     free(ws->buf);
     free(ws->buf16);
+    free(ws->buf8);
+    free(ws->qscale);
+    free(ws->qzero);
     free(ws);
 }
 
@@ -103,6 +114,33 @@ static int ws_reserve16(uint16_t **p, size_t *cap, size_t n)
     free(*p);
     *p = b;
     *cap = c;
+    return 0;
+}
+
+static int ws_reserve8(nn_workspace *ws, size_t bytes, size_t rows)
+{
+    if (bytes > ws->cap8) {
+        uint8_t *b = nn_alloc_aligned(bytes);
+        if (!b)
+            return -1;
+        free(ws->buf8);
+        ws->buf8 = b;
+        ws->cap8 = bytes;
+    }
+    if (rows > ws->qcap) {
+        float *s = malloc(rows * sizeof *s);
+        int32_t *z = malloc(rows * sizeof *z);
+        if (!s || !z) {
+            free(s);
+            free(z);
+            return -1;
+        }
+        free(ws->qscale);
+        free(ws->qzero);
+        ws->qscale = s;
+        ws->qzero = z;
+        ws->qcap = rows;
+    }
     return 0;
 }
 
@@ -151,6 +189,7 @@ static void run_job(fwd *F, nn_pool_fn fn, void *ctx)
 typedef struct gemm_job {
     fwd *F;
     const nn_gemm16 *g16;   /* BF16 products instead of g (count 1) */
+    const nn_gemm8 *g8;     /* INT8 products instead of g (count 1) */
     const nn_gemm *g;
     const size_t *n;    /* columns of each */
     size_t count;
@@ -180,6 +219,13 @@ static void job_gemm(void *arg, unsigned t, unsigned nt)
             continue;
         }
         size_t c0 = c * J->cols, c1 = c0 + J->cols < J->total ? c0 + J->cols : J->total;
+        if (J->g8) {
+            if (J->F->kernel == NN_KERNEL_AVX512 && J->F->m->has_vnni)
+                nn_gemm8_vnni(J->g8, c0, c1);
+            else
+                nn_gemm8_ref(J->g8, c0, c1);
+            continue;
+        }
         if (J->g16) {
             if (J->F->kernel == NN_KERNEL_AVX512 && J->F->m->has_bf16)
                 nn_gemm16_avx512bf16(J->g16, c0, c1);
@@ -203,7 +249,7 @@ static void job_gemm(void *arg, unsigned t, unsigned nt)
  * within one product: chunks do not straddle) */
 static void run_gemms(fwd *F, const nn_gemm *g, const size_t *n, size_t count)
 {
-    gemm_job J = {F, NULL, g, n, count, 0, 0, 0};
+    gemm_job J = {F, NULL, NULL, g, n, count, 0, 0, 0};
     size_t m = 0;
     for (size_t i = 0; i < count; i++) {
         J.total += n[i];
@@ -243,6 +289,20 @@ static void job_tobf16(void *arg, unsigned t, unsigned nt)
     }
 }
 
+static void job_toq8(void *arg, unsigned t, unsigned nt)
+{
+    fwd *F = arg;
+    (void)t;
+    (void)nt;
+    size_t c;
+    while (claim(F, (F->T + ROW_CHUNK - 1) / ROW_CHUNK, &c)) {
+        size_t r0 = c * ROW_CHUNK, r1 = r0 + ROW_CHUNK < F->T ? r0 + ROW_CHUNK : F->T;
+        nn_q8_rows(F->cvt_src + r0 * F->cvt_cols, r1 - r0, F->cvt_cols, F->cvt_cols,
+                   F->ws->buf8 + r0 * F->cvt_ld, F->cvt_ld, F->ws->qscale + r0,
+                   F->ws->qzero + r0);
+    }
+}
+
 /* y = act(x W^T + b) for the linears ls (all with the same input x of
  * T x in rows): one parallel job, in F32 or BF16 as the model runs */
 static void dense(fwd *F, const float *x, const nn_linear *const *ls, float *const *ys,
@@ -257,7 +317,21 @@ static void dense(fwd *F, const float *x, const nn_linear *const *ls, float *con
         for (size_t i = 0; i < count; i++) {
             nn_gemm16 g = {T, ls[i]->ld16, F->ws->buf16, ls[i]->ld16, ls[i]->w16, ls[i]->ld16,
                            ls[i]->b, ys[i], ls[i]->out, act};
-            gemm_job J = {F, &g, NULL, &ls[i]->out, 1, ls[i]->out, T > 96 ? 128 : 32, 0};
+            gemm_job J = {F, &g, NULL, NULL, &ls[i]->out, 1, ls[i]->out, T > 96 ? 128 : 32, 0};
+            J.nchunks = (J.total + J.cols - 1) / J.cols;
+            run_job(F, job_gemm, &J);
+        }
+        return;
+    }
+    if (F->m->precision == NN_PRECISION_INT8) {
+        F->cvt_src = x;
+        F->cvt_cols = in;
+        F->cvt_ld = Q8_LD(in);
+        run_job(F, job_toq8, F);
+        for (size_t i = 0; i < count; i++) {
+            nn_gemm8 g = {T, F->ws->buf8, F->cvt_ld, F->ws->qscale, F->ws->qzero,
+                          &ls[i]->q8, ls[i]->b, ys[i], ls[i]->out, act};
+            gemm_job J = {F, NULL, &g, NULL, &ls[i]->out, 1, ls[i]->out, T > 96 ? 128 : 32, 0};
             J.nchunks = (J.total + J.cols - 1) / J.cols;
             run_job(F, job_gemm, &J);
         }
@@ -391,6 +465,9 @@ static int forward_group(fwd *F, float *logits, float *hidden, size_t hidden_str
     for (int i = 0; i < 7; i++)
         need += (seg[i] + 15) / 16 * 16 + 16;
     if (ws_reserve(&ws->buf, &ws->cap, need))
+        return NER_ENOMEM;
+    if (m->precision == NN_PRECISION_INT8 &&
+        ws_reserve8(ws, T * Q8_LD(H > FFN ? H : FFN) + 64, T))
         return NER_ENOMEM;
     if (m->precision == NN_PRECISION_BF16) {
         size_t ld = ((H > FFN ? H : FFN) + 31) / 32 * 32;

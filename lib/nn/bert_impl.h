@@ -3,6 +3,7 @@
 #define NER_NN_BERT_IMPL_H
 
 #include "nn/bert.h"
+#include "nn/kernels.h"
 #include "nn/safetensors.h"
 
 typedef struct nn_linear {
@@ -11,6 +12,7 @@ typedef struct nn_linear {
     size_t in, out;
     uint16_t *w16;   /* NN_PRECISION_BF16: [out x ld16] bf16, zero-padded; owned */
     size_t ld16;     /* in rounded up to 32 */
+    nn_q8w q8;       /* NN_PRECISION_INT8: the quantised weights; owned */
 } nn_linear;
 
 typedef struct nn_norm {
@@ -35,8 +37,9 @@ struct nn_bert {
     nn_linear cls;           /* [num_labels x hidden] */
     size_t pos_offset;       /* first position id (RoBERTa: pad + 1) */
     int kernel;              /* NN_KERNEL_* */
-    int precision;           /* NN_PRECISION_F32 or NN_PRECISION_BF16 */
+    int precision;           /* NN_PRECISION_F32, _BF16 or _INT8 */
     int has_bf16;            /* the CPU runs the AVX512-BF16 kernels */
+    int has_vnni;            /* the CPU runs the AVX512-VNNI kernel */
     float **owned;           /* converted tensors */
     size_t nowned;
 };

@@ -71,6 +71,55 @@ void nn_rows_to_bf16(const float *x, size_t rows, size_t cols, size_t ldx, uint1
 void nn_rows_to_bf16_avx512bf16(const float *x, size_t rows, size_t cols, size_t ldx,
                                 uint16_t *y, size_t ldy);
 
+/* INT8 (NN_PRECISION_INT8), as ONNX Runtime's dynamic quantisation does it:
+ * weights quantised once at load, symmetric per output row (w ~ scale[j] *
+ * q[j][k], q in [-127, 127]); activations quantised per product, asymmetric
+ * per row (x ~ scale[i] * (q[i][k] - zero[i]), q in [0, 255], 0.0 exact).
+ * Products sum in int32 (exact), so
+ *   C[i][j] = act(fma(xs[i] * ws[j], (float)(acc - zero[i] * wsum[j]), bias[j]))
+ * where acc = sum_k xq[i][k] * wq[j][k] and wsum[j] = sum_k wq[j][k].
+ * _vnni (VPDPBUSD, AVX512-VNNI) and _ref (plain loops) give the same bits
+ * before the activation; the activation is nn_act_avx512 / nn_act_ref. */
+typedef struct nn_q8w {
+    int8_t *q;       /* ceil(out/16) panels of kp/4 groups of 64 bytes: row
+                        16p+r's k = 4g..4g+3 at q[(p * kp/4 + g) * 64 + 4r]
+                        (VPDPBUSD's layout); zero past in and out; owned */
+    float *scale;    /* [out16]; owned */
+    int32_t *sum;    /* [out16] sum_k q; owned */
+    size_t in, out;
+    size_t kp;       /* in rounded up to 4 */
+    size_t out16;    /* out rounded up to 16 */
+} nn_q8w;
+
+/* Quantises the [out x in] float matrix w (row stride in) into *q (its
+ * arrays malloc'd; free with nn_q8w_free).  NER_ENOMEM or NER_OK. */
+int nn_q8w_init(nn_q8w *q, const float *w, size_t out, size_t in);
+void nn_q8w_free(nn_q8w *q);
+
+/* Activation rows: rows x cols floats (stride ldx) -> rows of ldq >= kp
+ * bytes (zero past cols), with each row's scale and zero point. */
+void nn_q8_rows(const float *x, size_t rows, size_t cols, size_t ldx, uint8_t *q,
+                size_t ldq, float *scale, int32_t *zero);
+
+typedef struct nn_gemm8 {
+    size_t m;
+    const uint8_t *a;      /* m rows of lda bytes (nn_q8_rows) */
+    size_t lda;
+    const float *ascale;
+    const int32_t *azero;
+    const nn_q8w *w;
+    const float *bias;     /* [w->out] or NULL */
+    float *c;
+    size_t ldc;
+    int act;
+} nn_gemm8;
+
+/* Columns [n0, n1) of C; _vnni needs n0 a multiple of 16 (it falls back to
+ * _ref otherwise). */
+void nn_gemm8_ref(const nn_gemm8 *g, size_t n0, size_t n1);
+void nn_gemm8_vnni(const nn_gemm8 *g, size_t n0, size_t n1);
+int nn_cpu_has_avx512vnni(void);
+
 /* 1 if this CPU and build can run the AVX-512 kernels. */
 int nn_cpu_has_avx512(void);
 /* The best kernel for this CPU (NN_KERNEL_AVX512 or NN_KERNEL_BLAS); the

@@ -708,10 +708,11 @@ static void test_config_errors(void **state)
     write_model(dir, s.config, s.t, s.n, 1);
     nn_bert_options o;
     nn_bert_options_init(&o);
-    o.precision = NN_PRECISION_INT8;
+    o.precision = 99;
     nn_bert *m = NULL;
     char err[256];
     assert_int_equal(nn_bert_load_ex(&m, dir, &o, err, sizeof err), NER_EUNSUPPORTED);
+    assert_non_null(strstr(err, "precision 99"));
     o.precision = NN_PRECISION_F32;
     o.size = 3;
     assert_int_equal(nn_bert_load_ex(&m, dir, &o, err, sizeof err), NER_EABI);
@@ -1153,6 +1154,153 @@ static void test_bf16(void **state)
     }
 }
 
+/* INT8 mode.  Kernel level: the VNNI kernel and the portable loops give the
+ * same bits (integer sums, the same float steps), on shapes with tails in
+ * rows, columns and k; both are close to the float product.  Model level:
+ * against the golden F32 logits (8-bit activations: close, not equal). */
+static void test_int8(void **state)
+{
+    (void)state;
+    /* quantisation: 0 is exact, values come back within half a step */
+    {
+        float x[2][37];
+        for (int r = 0; r < 2; r++)
+            for (int k = 0; k < 37; k++)
+                x[r][k] = r == 0 ? (float)((int)(rnd() % 2001) - 1000) / 300.0f
+                                 : (float)(rnd() % 1000) / 100.0f; /* all >= 0 */
+        x[0][5] = 0.0f;
+        uint8_t q[2 * 64];
+        float sc[2];
+        int32_t z[2];
+        memset(q, 0xAA, sizeof q);
+        nn_q8_rows(&x[0][0], 2, 37, 37, q, 64, sc, z);
+        assert_int_equal(z[1], 0);
+        assert_int_equal(q[5], z[0]);
+        for (int r = 0; r < 2; r++) {
+            for (int k = 0; k < 37; k++)
+                assert_true(fabsf(sc[r] * (float)(q[r * 64 + k] - z[r]) - x[r][k]) <=
+                            0.5001f * sc[r]);
+            for (int k = 37; k < 64; k++)
+                assert_int_equal(q[r * 64 + k], 0);
+        }
+        /* an all-zero row */
+        float zr[8] = {0};
+        nn_q8_rows(zr, 1, 8, 8, q, 64, sc, z);
+        assert_int_equal(z[0], 0);
+        for (int k = 0; k < 8; k++)
+            assert_int_equal(q[k], 0);
+    }
+    const size_t shapes[][3] = {{1, 16, 4}, {7, 19, 35}, {8, 32, 64}, {13, 50, 96},
+                                {20, 48, 768}, {9, 40, 3}};
+    for (size_t sh = 0; sh < sizeof shapes / sizeof shapes[0]; sh++) {
+        size_t M = shapes[sh][0], N = shapes[sh][1], K = shapes[sh][2];
+        size_t ld = (K + 63) / 64 * 64;
+        float *a = malloc(M * K * sizeof(float)), *w = malloc(N * K * sizeof(float));
+        float *bias = malloc(N * sizeof(float)), *f = malloc(M * N * sizeof(float));
+        float *c1 = malloc(M * N * sizeof(float)), *c2 = malloc(M * N * sizeof(float));
+        uint8_t *aq = calloc(M, ld);
+        float *as = malloc(M * sizeof(float));
+        int32_t *az = malloc(M * sizeof(int32_t));
+        for (size_t i = 0; i < M * K; i++)
+            a[i] = (float)((int)(rnd() % 2001) - 1000) / 400.0f + (i % 7 == 0 ? 1.5f : 0.0f);
+        for (size_t i = 0; i < N * K; i++)
+            w[i] = (float)((int)(rnd() % 2001) - 1000) / 4000.0f;
+        for (size_t j = 0; j < N; j++)
+            bias[j] = (float)j / 7.0f - 1.0f;
+        nn_q8w q;
+        assert_int_equal(nn_q8w_init(&q, w, N, K), NER_OK);
+        nn_q8_rows(a, M, K, K, aq, ld, as, az);
+        nn_gemm g0 = {M, K, 1.0f, a, K, w, K, bias, f, N, NN_ACT_NONE};
+        nn_gemm_nt_ref(&g0, 0, N);
+        for (int act = 0; act <= 3; act++) {
+            nn_gemm8 g = {M, aq, ld, as, az, &q, act == 2 ? NULL : bias, c1, N, act};
+            memset(c1, 0, M * N * sizeof(float));
+            memset(c2, 0, M * N * sizeof(float));
+            nn_gemm8_ref(&g, 0, N);
+            g.c = c2;
+            if (nn_cpu_has_avx512vnni()) {
+                /* in two column ranges, as the threads split it */
+                nn_gemm8_vnni(&g, 0, 16);
+                nn_gemm8_vnni(&g, 16, N);
+                if (act == NN_ACT_NONE)
+                    assert_memory_equal(c1, c2, M * N * sizeof(float));
+                else /* the activations: vector vs scalar erf/tanh */
+                    for (size_t i = 0; i < M * N; i++)
+                        assert_true(fabsf(c1[i] - c2[i]) <= 1e-5f * fmaxf(1.0f, fabsf(c1[i])));
+            }
+            if (act == NN_ACT_NONE) {
+                /* against the float product: the error of 8-bit operands */
+                double mx = 0, ref = 0;
+                for (size_t i = 0; i < M * N; i++) {
+                    double d = fabs((double)c1[i] - (double)f[i]);
+                    mx = d > mx ? d : mx;
+                    ref = fabs((double)f[i] - bias[i % N]) > ref ? fabs((double)f[i] - bias[i % N]) : ref;
+                }
+                assert_true(mx <= 0.02 * ref + 1e-6);
+            }
+        }
+        nn_q8w_free(&q);
+        free(a); free(w); free(bias); free(f); free(c1); free(c2); free(aq); free(as); free(az);
+    }
+
+    const char *names[2] = {"tiny", "tanh-h48-bf16"};
+    for (int f = 0; f < 2; f++) {
+        char dir[512], err[512] = "";
+        golden g;
+        assert_int_equal(load_golden(fixture_dir(dir, sizeof dir, names[f]), &g), 0);
+        nn_bert_options o;
+        nn_bert_options_init(&o);
+        o.precision = NN_PRECISION_INT8;
+        nn_bert *m = NULL;
+        assert_int_equal(nn_bert_load_ex(&m, dir, &o, err, sizeof err), 0);
+        assert_int_equal(nn_bert_precision(m), NN_PRECISION_INT8);
+        assert_int_equal(nn_bert_get_config(m)->precision, NN_PRECISION_INT8);
+        float *logits = malloc(g.T * g.nl * sizeof(float));
+        nn_workspace *ws = nn_workspace_new_threads(2);
+        assert_int_equal(nn_bert_forward(m, ws, g.ids, g.types, g.lens, g.B, logits, err,
+                                         sizeof err), 0);
+        size_t agree = 0;
+        for (size_t r = 0; r < g.T; r++) {
+            const float *want = g.logits.data + (g.row_b[r] * g.Tpad + g.row_t[r]) * g.nl;
+            size_t a1 = 0, a2 = 0;
+            for (size_t j = 1; j < g.nl; j++) {
+                if (logits[r * g.nl + j] > logits[r * g.nl + a1])
+                    a1 = j;
+                if (want[j] > want[a2])
+                    a2 = j;
+            }
+            agree += a1 == a2;
+        }
+        double d = diff_logits(&g, logits, NULL);
+        print_message("%-14s int8: max |logits - golden| %.3f, argmax agrees on %zu/%zu\n",
+                      names[f], d, agree, g.T);
+        assert_true(d < 0.25);
+        assert_true(agree * 10 >= g.T * 9);
+        /* threads do not change the bits */
+        nn_workspace *ws1 = nn_workspace_new();
+        float *l1 = malloc(g.T * g.nl * sizeof(float));
+        assert_int_equal(nn_bert_forward(m, ws1, g.ids, g.types, g.lens, g.B, l1, err,
+                                         sizeof err), 0);
+        assert_memory_equal(l1, logits, g.T * g.nl * sizeof(float));
+        /* the portable loops agree with the kernel (only the activation's
+         * last bits differ, which may move a later quantisation step) */
+        nn_bert_set_kernel(m, NN_KERNEL_BLAS);
+        float *l2 = malloc(g.T * g.nl * sizeof(float));
+        assert_int_equal(nn_bert_forward(m, ws, g.ids, g.types, g.lens, g.B, l2, err,
+                                         sizeof err), 0);
+        double dd = rel_diff(l2, logits, g.T * g.nl);
+        print_message("%-14s int8: portable loops vs VNNI kernel %.2e\n", names[f], dd);
+        assert_true(dd < 0.05);
+        free(l1);
+        free(l2);
+        free(logits);
+        nn_workspace_free(ws1);
+        nn_workspace_free(ws);
+        nn_bert_free(m);
+        free_golden(&g);
+    }
+}
+
 static void test_softmax_rows(void **state)
 {
     (void)state;
@@ -1189,6 +1337,7 @@ int main(void)
         cmocka_unit_test(test_mini_bert_conll),
         cmocka_unit_test(test_kernels),
         cmocka_unit_test(test_bf16),
+        cmocka_unit_test(test_int8),
         cmocka_unit_test(test_softmax_rows),
         cmocka_unit_test(test_flops),
     };
