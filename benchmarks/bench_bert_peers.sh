@@ -13,8 +13,9 @@
 #              onnxruntime-node@1.30.0` was run (outside the repo); ORT is
 #              skipped when it is missing
 #   N          sentences at batch 1 (batch 32 runs 8 batches)          [128]
-#   PEERS      which to run: "libner libner-bf16 torch ort ort-int8 sgemm"   [all]
-#              (libner-bf16: NN_PRECISION_BF16; ort-int8: export_onnx.py --int8)
+#   PEERS      which to run: "libner libner-bf16 libner-int8 torch ort ort-int8 sgemm"
+#              [all] (libner-bf16 / -int8: NN_PRECISION_BF16 / _INT8; ort-int8:
+#              export_onnx.py --int8, ORT's dynamic quantisation)
 # Writes $WORK/results.jsonl (one line per run, with /usr/bin/time -v's max
 # RSS) and prints a markdown table: median and best of the repetitions
 # (reps are outermost, so a burst of load from another process hits one rep
@@ -29,7 +30,7 @@ SHARED=${SHARED:-$ROOT/../shared}
 W=${WORK:-/tmp/libner-bench-bert}
 NODE_DIR=${ORT_NODE_DIR:-}
 N=${N:-128}
-PEERS=${PEERS:-libner libner-bf16 torch ort ort-int8 sgemm}
+PEERS=${PEERS:-libner libner-bf16 libner-int8 torch ort ort-int8 sgemm}
 REPS=${1:-1}
 PY=/usr/bin/python3
 P=$SHARED/peers
@@ -97,6 +98,9 @@ for rep in $(seq 1 "$REPS"); do
             if has ort; then run "ort fp32 b$b t$t" "${ORT[@]}" --n "$nb" --batch $b --threads $t; fi
             if has libner-bf16; then
                 run "libner bf16 b$b t$t" "${LIBNER[@]}" --n "$nb" --batch $b --threads $t --precision bf16
+            fi
+            if has libner-int8; then
+                run "libner int8 b$b t$t" "${LIBNER[@]}" --n "$nb" --batch $b --threads $t --precision int8
             fi
             if has ort-int8; then run "ort int8 b$b t$t" "${ORT8[@]}" --n "$nb" --batch $b --threads $t; fi
         done

@@ -297,9 +297,11 @@ static void job_toq8(void *arg, unsigned t, unsigned nt)
     size_t c;
     while (claim(F, (F->T + ROW_CHUNK - 1) / ROW_CHUNK, &c)) {
         size_t r0 = c * ROW_CHUNK, r1 = r0 + ROW_CHUNK < F->T ? r0 + ROW_CHUNK : F->T;
-        nn_q8_rows(F->cvt_src + r0 * F->cvt_cols, r1 - r0, F->cvt_cols, F->cvt_cols,
-                   F->ws->buf8 + r0 * F->cvt_ld, F->cvt_ld, F->ws->qscale + r0,
-                   F->ws->qzero + r0);
+        void (*q8)(const float *, size_t, size_t, size_t, uint8_t *, size_t, float *,
+                   int32_t *) =
+            F->kernel == NN_KERNEL_AVX512 && F->m->has_vnni ? nn_q8_rows_avx512 : nn_q8_rows;
+        q8(F->cvt_src + r0 * F->cvt_cols, r1 - r0, F->cvt_cols, F->cvt_cols,
+           F->ws->buf8 + r0 * F->cvt_ld, F->cvt_ld, F->ws->qscale + r0, F->ws->qzero + r0);
     }
 }
 

@@ -100,6 +100,11 @@ void nn_q8w_free(nn_q8w *q);
  * bytes (zero past cols), with each row's scale and zero point. */
 void nn_q8_rows(const float *x, size_t rows, size_t cols, size_t ldx, uint8_t *q,
                 size_t ldq, float *scale, int32_t *zero);
+/* The same on AVX-512, bit for bit (q = round(x * inv) + zero, inv = 1 / scale). */
+void nn_q8_rows_avx512(const float *x, size_t rows, size_t cols, size_t ldx, uint8_t *q,
+                       size_t ldq, float *scale, int32_t *zero);
+/* A row's scale, its inverse and zero point from its range [lo, hi] (lo <= 0 <= hi). */
+void nn_q8_params(float lo, float hi, float *scale, float *inv, long *zero);
 
 typedef struct nn_gemm8 {
     size_t m;

@@ -63,6 +63,15 @@ void nn_q8w_free(nn_q8w *q)
     q->sum = NULL;
 }
 
+void nn_q8_params(float lo, float hi, float *scale, float *inv, long *zero)
+{
+    float s = hi > lo ? (hi - lo) / 255.0f : 1.0f;
+    long z = lrintf(-lo / s);
+    *scale = s;
+    *inv = 1.0f / s;
+    *zero = z > 255 ? 255 : z < 0 ? 0 : z;
+}
+
 void nn_q8_rows(const float *x, size_t rows, size_t cols, size_t ldx, uint8_t *q,
                 size_t ldq, float *scale, int32_t *zero)
 {
@@ -75,11 +84,11 @@ void nn_q8_rows(const float *x, size_t rows, size_t cols, size_t ldx, uint8_t *q
             lo = xr[k] < lo ? xr[k] : lo;
             hi = xr[k] > hi ? xr[k] : hi;
         }
-        float s = hi > lo ? (hi - lo) / 255.0f : 1.0f;
-        long z = lrintf(-lo / s);
-        z = z > 255 ? 255 : z < 0 ? 0 : z;
+        float s, inv;
+        long z;
+        nn_q8_params(lo, hi, &s, &inv, &z);
         for (size_t k = 0; k < cols; k++) {
-            long v = lrintf(xr[k] / s) + z;
+            long v = lrintf(xr[k] * inv) + z;
             qr[k] = (uint8_t)(v > 255 ? 255 : v < 0 ? 0 : v);
         }
         memset(qr + cols, 0, ldq - cols);
@@ -110,4 +119,9 @@ void nn_gemm8_ref(const nn_gemm8 *g, size_t n0, size_t n1)
 #if !(defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__)))
 int nn_cpu_has_avx512vnni(void) { return 0; }
 void nn_gemm8_vnni(const nn_gemm8 *g, size_t n0, size_t n1) { nn_gemm8_ref(g, n0, n1); }
+void nn_q8_rows_avx512(const float *x, size_t rows, size_t cols, size_t ldx, uint8_t *q,
+                       size_t ldq, float *scale, int32_t *zero)
+{
+    nn_q8_rows(x, rows, cols, ldx, q, ldq, scale, zero);
+}
 #endif

@@ -1210,6 +1210,20 @@ static void test_int8(void **state)
         nn_q8w q;
         assert_int_equal(nn_q8w_init(&q, w, N, K), NER_OK);
         nn_q8_rows(a, M, K, K, aq, ld, as, az);
+        if (nn_cpu_has_avx512vnni()) {
+            /* the vector quantiser gives the same bytes, scales and zeros */
+            uint8_t *aq2 = malloc(M * ld);
+            float *as2 = malloc(M * sizeof(float));
+            int32_t *az2 = malloc(M * sizeof(int32_t));
+            memset(aq2, 0x55, M * ld);
+            nn_q8_rows_avx512(a, M, K, K, aq2, ld, as2, az2);
+            assert_memory_equal(aq, aq2, M * ld);
+            assert_memory_equal(as, as2, M * sizeof(float));
+            assert_memory_equal(az, az2, M * sizeof(int32_t));
+            free(aq2);
+            free(as2);
+            free(az2);
+        }
         nn_gemm g0 = {M, K, 1.0f, a, K, w, K, bias, f, N, NN_ACT_NONE};
         nn_gemm_nt_ref(&g0, 0, N);
         for (int act = 0; act <= 3; act++) {
