@@ -185,10 +185,12 @@ int cmd_render(int argc, char **argv)
     html_page_end(out);
     free(body_buf);
     html_legend_free(&legend);
-    if (fflush(out) != 0 || ferror(out)) {
+    int wbad = fflush(out) != 0 || ferror(out);
+    if (out != stdout)
+        wbad |= fclose(out) != 0;
+    if (wbad) {
         cli_err("write error on %s", output ? output : "standard output");
         any_bad = 1;
     }
-    if (out != stdout) fclose(out);
     return any_bad ? CLI_BAD_INPUT : CLI_OK;
 }
