@@ -88,6 +88,7 @@ static void decorate(json_t *root, const ntr_corpus *c, ner_doc **docs)
                         ctx[k] = (ch == '\n' || ch == '\t' || ch == '\r') ? ' ' : ch;
                     }
                     json_object_set_new(e, "context", json_stringn(ctx, be - bs));
+                    json_object_set_new(e, "context_start", json_integer((json_int_t)cs));
                     free(ctx);
                 }
             }

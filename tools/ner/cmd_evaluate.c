@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <string.h>
 #include "cli.h"
+#include "html.h"
 #include "ner/ner_train.h"
 
 static void log_stderr(void *user, int level, const char *msg)
@@ -87,10 +88,25 @@ static void print_table(json_t *r)
     }
 }
 
+static int write_html(const char *path, json_t *r, const char *data, const char *model)
+{
+    FILE *f = r ? fopen(path, "wb") : NULL;
+    if (!f) {
+        cli_err(r ? "cannot create %s" : "out of memory writing %s", path);
+        return 1;
+    }
+    html_write_report(f, r, data, model);
+    int bad = ferror(f) != 0;
+    bad |= fclose(f) != 0;
+    if (bad)
+        cli_err("write error on %s", path);
+    return bad;
+}
+
 int cmd_evaluate(int argc, char **argv)
 {
-    const char *model = NULL, *data = NULL, *agg = NULL, *words = NULL;
-    int as_json = 0;
+    const char *model = NULL, *data = NULL, *agg = NULL, *words = NULL, *html = NULL;
+    int as_json = 0, examples_set = 0;
     ner_eval_params p;
     ner_eval_params_init(&p, sizeof p);
     for (int i = 1; i < argc; i++) {
@@ -106,6 +122,8 @@ int cmd_evaluate(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: ner evaluate [--model DIR] --data FILE [--format jsonl|conll]\n"
                    "                    [--threads N] [--examples N] [--json]\n"
+                   "                    [--html report.html]   (also a page: per-label and\n"
+                   "                     confusion tables, up to --examples (20) errors each)\n"
                    "                    [--gold-labels-only]   (score only the labels the data has)\n"
                    "                    [--aggregation none|simple|first|average|max]\n"
                    "                    [--words wordpiece|whitespace]\n");
@@ -119,6 +137,7 @@ int cmd_evaluate(int argc, char **argv)
         else if (strcmp(a, "--data") == 0) data = v;
         else if (strcmp(a, "--aggregation") == 0) agg = v;
         else if (strcmp(a, "--words") == 0) words = v;
+        else if (strcmp(a, "--html") == 0) html = v;
         else if (strcmp(a, "--format") == 0) {
             if (cli_parse_format(v, &p.format) != CLI_OK)
                 return CLI_USAGE;
@@ -129,7 +148,10 @@ int cmd_evaluate(int argc, char **argv)
                 return CLI_USAGE;
             }
             if (a[2] == 't') p.n_threads = (uint32_t)n;
-            else p.max_examples = (uint32_t)n;
+            else {
+                p.max_examples = (uint32_t)n;
+                examples_set = 1;
+            }
         } else {
             cli_err("unknown argument %s (try ner evaluate --help)", a);
             return CLI_USAGE;
@@ -140,6 +162,8 @@ int cmd_evaluate(int argc, char **argv)
         cli_err("ner evaluate needs --data FILE");
         return CLI_USAGE;
     }
+    if (html && !examples_set)
+        p.max_examples = 20;   /* a page has room for more than a terminal */
     ner_pipeline *pl = cli_load_bert(model, agg, words);
     if (!pl)
         return CLI_BAD_INPUT;
@@ -152,14 +176,15 @@ int cmd_evaluate(int argc, char **argv)
         cli_err("%s (%s)", *err ? err : ner_strerror(rc), ner_strerror(rc));
         return CLI_BAD_INPUT;
     }
-    if (as_json) {
+    int bad = 0;
+    json_t *r = json_loads(out, 0, NULL);
+    if (as_json)
         printf("%s\n", out);
-    } else {
-        json_t *r = json_loads(out, 0, NULL);
-        if (r)
-            print_table(r);
-        json_decref(r);
-    }
+    else if (r)
+        print_table(r);
+    if (html)
+        bad = write_html(html, r, data, model);
+    json_decref(r);
     ner_string_free(out);
-    return CLI_OK;
+    return bad ? CLI_BAD_INPUT : CLI_OK;
 }

@@ -7,7 +7,7 @@
 
 typedef struct run_opts {
     const char *model, *input, *output, *kb, *aggregation, *words;
-    int jsonl_in, tsv_out;
+    int jsonl_in, tsv_out, spans;
     uint32_t threads, batch;
 } run_opts;
 
@@ -29,6 +29,10 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(a, "--spans") == 0) {
+            o->spans = 1;   /* a flag: no value */
+            continue;
+        }
         if (strcmp(a, "--model") == 0 && v) o->model = v;
         else if (strcmp(a, "--input") == 0 && v) o->input = v;
         else if (strcmp(a, "--output") == 0 && v) o->output = v;
@@ -123,6 +127,20 @@ static json_t *ents_json(const ner_doc *doc)
     return a;
 }
 
+/* --spans: the doc's span groups as the doc JSON has them (ner.h). */
+static void add_spans(json_t *obj, const ner_doc *doc)
+{
+    char *js = NULL;
+    if (ner_doc_to_json(doc, NER_JSON_SPANS, &js, NULL) != NER_OK)
+        return;
+    json_t *d = json_loads(js, 0, NULL);
+    ner_string_free(js);
+    json_t *g = json_object_get(d, "spans");
+    if (g)
+        json_object_set(obj, "spans", g);
+    json_decref(d);
+}
+
 /* Writes one output record; returns 1 when the line was bad input. */
 static int emit(FILE *out, const run_opts *o, line_rec *r, ner_doc *doc)
 {
@@ -157,6 +175,8 @@ static int emit(FILE *out, const run_opts *o, line_rec *r, ner_doc *doc)
         if (!r->obj)
             json_object_set_new(obj, "text", json_stringn(r->text, r->text_len));
         json_object_set_new(obj, "ents", ents_json(doc));
+        if (o->spans)
+            add_spans(obj, doc);
     }
     char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
     json_decref(obj);

@@ -7,19 +7,21 @@ static const char usage[] =
     "                                           text<TAB>label<TAB>start<TAB>end\n"
     "       ner run [--model DIR] [--kb DIR] [--input FILE] [--output FILE]\n"
     "               [--input-format text|jsonl] [--format jsonl|tsv]\n"
-    "               [--threads N] [--batch-size N]\n"
+    "               [--threads N] [--batch-size N] [--spans]\n"
     "       (ner, run, evaluate, with a BERT --model: [--aggregation\n"
     "        none|simple|first|average|max] [--words wordpiece|whitespace])\n"
     "       ner tokenize [--model DIR] TEXT...\n"
     "       ner train --train FILE --dev FILE --output DIR [--config FILE]\n"
     "                 [--base DIR] [--format jsonl|conll] [--threads N]\n"
     "       ner evaluate [--model DIR] --data FILE [--format jsonl|conll] [--json]\n"
+    "                    [--html report.html]\n"
     "       ner convert --input FILE --output FILE --to jsonl|conll\n"
     "                   [--scheme iob1|iob2|bilou|bioes]\n"
     "       ner init config [FILE]\n"
     "       ner kb build --entities FILE --aliases FILE --output DIR\n"
     "       ner kb fit|evaluate --kb DIR --data FILE   (ner kb --help)\n"
     "       ner link --kb DIR [--model DIR] [--input FILE] [--output FILE]\n"
+    "       ner render [--input FILE] [--output page.html] [--model DIR]\n"
     "       ner --version | --help\n"
     "\n"
     "Offsets are code points, half-open.  Without --model the default English\n"
@@ -56,5 +58,7 @@ int main(int argc, char **argv)
         return cmd_kb(argc - 1, argv + 1);
     if (strcmp(cmd, "link") == 0)
         return cmd_link(argc - 1, argv + 1);
+    if (strcmp(cmd, "render") == 0)
+        return cmd_render(argc - 1, argv + 1);
     return cmd_extract(argc, argv);
 }
