@@ -5,7 +5,9 @@ set -eu
 PKGS="meson ninja-build pkg-config gcc g++ binutils python3 python3-pytest
 libopenblas-dev libpcre2-dev libutf8proc-dev libjansson-dev libcmocka-dev
 libsqlite3-dev
-chromium"
+chromium
+nodejs
+python3-dask python3-distributed"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
@@ -15,4 +17,11 @@ if [ -n "$missing" ]; then
     [ "$(id -u)" -eq 0 ] || SUDO=sudo
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing
+fi
+# node from another archive (NodeSource) brings its own npm; Debian's nodejs
+# does not, and Debian's npm would clash with the other one.
+if ! command -v npm >/dev/null 2>&1; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO=sudo
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq npm
 fi

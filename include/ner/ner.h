@@ -105,6 +105,12 @@ typedef struct ner_span ner_span;         /* one span owned by a doc */
  * thread that calls into the pipeline, so it must be thread-safe. */
 typedef void (*ner_log_fn)(void *user, int level, const char *message);
 
+/* Receives the progress of a long call (training, building a knowledge
+ * base): done of total units, total 0 while it is not known yet.  Called
+ * from the calling thread, often (keep it cheap); done never decreases
+ * within one phase.  Since 0.1. */
+typedef void (*ner_progress_fn)(void *user, uint64_t done, uint64_t total);
+
 /* ---------------------------------------------------------------- builder */
 
 /* Options for ner_builder_add.  Fill with ner_add_params_init. */

@@ -58,6 +58,10 @@ typedef struct ner_kb_build_params {
     uint32_t flags;  /* none defined yet: 0 */
     ner_log_fn log;  /* progress (NER_LOG_INFO) and warnings; NULL: dropped */
     void *log_user;  /* passed to log */
+    ner_progress_fn progress; /* records: lines read (total 0) while
+                        reading, then rows written of entities + alias rows
+                        + entities (their description vectors).  NULL: none */
+    void *progress_user;  /* passed to progress */
 } ner_kb_build_params;
 
 NER_API int ner_kb_build_params_init(ner_kb_build_params *p, size_t size);

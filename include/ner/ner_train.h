@@ -64,6 +64,11 @@ typedef struct ner_train_params {
     uint32_t format;    /* NER_FORMAT_* of the train and dev files */
     ner_log_fn log;     /* progress and warnings; NULL: dropped */
     void *log_user;     /* passed to log */
+    ner_progress_fn progress; /* after every step: training examples
+                           (sentences) seen of max_epochs x examples, or
+                           of max_steps x batch_size when that is less;
+                           early stopping ends it sooner.  NULL: none */
+    void *progress_user;  /* passed to progress */
 } ner_train_params;
 
 /* Fills p with defaults (1 thread, detected format, no log).  size is the

@@ -49,6 +49,8 @@ NER_API int ner_kb_build(const char *entities_path, const char *aliases_path,
     }
     ner_log_fn log = PARAM(p, log, NULL);
     void *log_user = PARAM(p, log_user, NULL);
+    ner_progress_fn prog = PARAM(p, progress, NULL);
+    void *prog_user = PARAM(p, progress_user, NULL);
     nk_entities ents = {0};
     nk_aliases als = {0};
     FILE *f = NULL;
@@ -63,6 +65,8 @@ NER_API int ner_kb_build(const char *entities_path, const char *aliases_path,
         goto out;
     nk_logf(log, log_user, NER_LOG_INFO, "kb: %zu entities read from %s",
             ents.n, entities_path);
+    if (prog)
+        prog(prog_user, ents.n, 0);
     if ((rc = open_input(aliases_path, &f, errbuf, errlen)) != NER_OK)
         goto out;
     rc = nk_aliases_read(&als, f, aliases_path, &ents, errbuf, errlen);
@@ -78,7 +82,10 @@ NER_API int ner_kb_build(const char *entities_path, const char *aliases_path,
         rc = NER_ENOMEM;
         goto out;
     }
-    rc = nk_kb_write(path, &ents, &als, log, log_user, errbuf, errlen);
+    if (prog)
+        prog(prog_user, ents.n + als.n, 0);
+    rc = nk_kb_write_progress(path, &ents, &als, log, log_user, prog, prog_user,
+                              errbuf, errlen);
 out:
     free(path);
     nk_entities_free(&ents);

@@ -150,6 +150,11 @@ void nk_aliases_free(nk_aliases *a);
  * an idf table.  Progress goes to log at NER_LOG_INFO. */
 int nk_kb_write(const char *path, const nk_entities *e, const nk_aliases *a,
                 ner_log_fn log, void *log_user, char *errbuf, size_t errlen);
+/* nk_kb_write reporting rows written to prog (may be NULL) out of
+ * e->n + a->n + e->n (entities, candidate rows, description vectors). */
+int nk_kb_write_progress(const char *path, const nk_entities *e, const nk_aliases *a,
+                         ner_log_fn log, void *log_user, ner_progress_fn prog,
+                         void *prog_user, char *errbuf, size_t errlen);
 
 /* ------------------------------------------------------------ the open KB */
 

@@ -291,6 +291,20 @@ static int finish_file(wctx *w, const char *tmp, const char *path, int rc)
 int nk_kb_write(const char *path, const nk_entities *e, const nk_aliases *a,
                 ner_log_fn log, void *log_user, char *errbuf, size_t errlen)
 {
+    return nk_kb_write_progress(path, e, a, log, log_user, NULL, NULL, errbuf, errlen);
+}
+
+/* Reports every 1024 rows and at the end of each table: often enough for
+ * a progress line, rare enough to cost nothing. */
+#define REPORT(done) \
+    do { if (prog && ((done) % 1024 == 0 || (done) == prog_total)) \
+             prog(prog_user, (done), prog_total); } while (0)
+
+int nk_kb_write_progress(const char *path, const nk_entities *e, const nk_aliases *a,
+                         ner_log_fn log, void *log_user, ner_progress_fn prog,
+                         void *prog_user, char *errbuf, size_t errlen)
+{
+    uint64_t prog_total = (uint64_t)e->n * 2 + a->n;
     size_t plen = strlen(path);
     char *tmp = malloc(plen + 5);
     if (!tmp)
@@ -335,6 +349,7 @@ int nk_kb_write(const char *path, const nk_entities *e, const nk_aliases *a,
             sqlite3_bind_null(st_ent, 6);
         if ((rc = step_done(&w, st_ent, "writing entities")) != NER_OK)
             goto out;
+        REPORT((uint64_t)i + 1);
     }
     if ((rc = exec(&w, "CREATE UNIQUE INDEX entity_id ON entity(id)")) != NER_OK)
         goto out;
@@ -361,6 +376,7 @@ int nk_kb_write(const char *path, const nk_entities *e, const nk_aliases *a,
         sqlite3_bind_double(st_cand, 3, r->prior);
         if ((rc = step_done(&w, st_cand, "writing candidates")) != NER_OK)
             goto out;
+        REPORT((uint64_t)e->n + i + 1);
     }
     nk_logf(log, log_user, NER_LOG_INFO, "kb: %llu aliases, %zu candidates "
             "written (%.1f s)", (unsigned long long)aid, a->n, now_s() - t0);
@@ -385,6 +401,7 @@ int nk_kb_write(const char *path, const nk_entities *e, const nk_aliases *a,
         goto out;
     for (size_t i = 0; i < e->n; i++) {
         size_t s0 = dv.start[i], s1 = dv.start[i + 1];
+        REPORT((uint64_t)e->n + a->n + i + 1);
         if (s0 == s1)
             continue;
         if ((rc = nk_terms_pack(dv.all.v + s0, s1 - s0, &blob, &blen)) != NER_OK)

@@ -520,6 +520,8 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
     uint32_t format = NC_PARAM(p, ner_train_params, format, NER_FORMAT_AUTO);
     ner_log_fn lg = NC_PARAM(p, ner_train_params, log, NULL);
     void *user = NC_PARAM(p, ner_train_params, log_user, NULL);
+    ner_progress_fn prog = NC_PARAM(p, ner_train_params, progress, NULL);
+    void *prog_user = NC_PARAM(p, ner_train_params, progress_user, NULL);
     if (threads < 1)
         threads = 1;
     if (format > NER_FORMAT_CONLL) {
@@ -627,6 +629,10 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
             now_sec() - t0);
 
     size_t n_sent = ntg_trainer_sentence_count(tr);
+    /* the examples training will see unless early stopping ends it */
+    uint64_t prog_total = (uint64_t)cfg.max_steps * cfg.batch_size;
+    if (cfg.max_epochs && (uint64_t)cfg.max_epochs * n_sent < prog_total)
+        prog_total = (uint64_t)cfg.max_epochs * n_sent;
     double t_train = now_sec();
     size_t step = 0, best_step = 0, sents_done = 0, tokens_done = 0;
     size_t mis_acc = 0, tok_acc = 0;
@@ -645,6 +651,8 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
             stop = 1;
         if (cfg.max_epochs && sents_done >= cfg.max_epochs * n_sent)
             stop = 1;
+        if (prog)
+            prog(prog_user, sents_done < prog_total ? sents_done : prog_total, prog_total);
         if (step % cfg.eval_frequency != 0 && !stop)
             continue;
         double loss = tok_acc ? (double)mis_acc / (double)tok_acc : 0;

@@ -3,11 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "progress.h"
 
 void cli_err(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
+    cli_progress_clear(NULL);   /* a message never lands inside the bar */
     fputs("ner: ", stderr);
     vfprintf(stderr, fmt, ap);
     fputc('\n', stderr);

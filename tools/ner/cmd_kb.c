@@ -4,6 +4,7 @@
 #include <string.h>
 #include <jansson.h>
 #include "cli.h"
+#include "progress.h"
 #include "ner/ner_kb.h"
 
 static void log_stderr(void *user, int level, const char *msg)
@@ -11,11 +12,17 @@ static void log_stderr(void *user, int level, const char *msg)
     if (user && level > NER_LOG_WARN)
         return;     /* --quiet */
     const char *tag = level == NER_LOG_ERROR ? "error: " : level == NER_LOG_WARN ? "warning: " : "";
+    cli_progress_clear(NULL);
     fprintf(stderr, "ner: %s%s\n", tag, msg);
     fflush(stderr);
 }
 
 static int quiet_flag = 1;
+
+static void on_progress(void *user, uint64_t done, uint64_t total)
+{
+    cli_progress_update(user, done, total);
+}
 
 /* --config: a JSON object given inline ("{...}") or a file holding one.
  * Returns a malloc'd string, or NULL after printing the error. */
@@ -44,6 +51,7 @@ static int fail(int rc, const char *err)
 
 static const char build_usage[] =
     "usage: ner kb build --entities FILE --aliases FILE --output DIR [--quiet]\n"
+    "                    [--progress|--no-progress]\n"
     "Builds a knowledge base folder (DIR/kb.sqlite).\n"
     "  entities: JSONL {\"id\", \"name\", \"type\", \"description\", \"frequency\"}\n"
     "            (all but id optional)\n"
@@ -52,10 +60,12 @@ static const char build_usage[] =
 static int kb_build(int argc, char **argv)
 {
     const char *ents = NULL, *als = NULL, *out = NULL;
-    int quiet = 0;
+    int quiet = 0, progress = PROGRESS_AUTO;
     for (int i = 1, step = 1; i < argc; i += step) {
         step = 1;
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_progress_flag(a, &progress))
+            continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(build_usage, stdout);
             return CLI_OK;
@@ -85,8 +95,15 @@ static int kb_build(int argc, char **argv)
     ner_kb_build_params_init(&p, sizeof p);
     p.log = log_stderr;
     p.log_user = quiet ? &quiet_flag : NULL;
+    cli_progress prog;
+    cli_progress_start(&prog, progress, "ner kb build", "records", 0);
+    if (prog.mode) {
+        p.progress = on_progress;
+        p.progress_user = &prog;
+    }
     char err[NER_ERRBUF_SIZE] = "";
     int rc = ner_kb_build(ents, als, out, &p, err, sizeof err);
+    cli_progress_finish(&prog);
     if (rc != NER_OK)
         return fail(rc, err);
     ner_kb *kb = NULL;

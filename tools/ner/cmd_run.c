@@ -3,11 +3,15 @@
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include "cli.h"
+#include "progress.h"
 
 typedef struct run_opts {
     const char *model, *input, *output, *kb, *aggregation, *words;
     int jsonl_in, tsv_out, spans;
+    int progress;      /* PROGRESS_AUTO, 0 or 1 */
     uint32_t threads, batch;
 } run_opts;
 
@@ -26,6 +30,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
     memset(o, 0, sizeof *o);
     o->threads = 1;
     o->batch = 64;
+    o->progress = PROGRESS_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -33,6 +38,8 @@ static int parse_opts(int argc, char **argv, run_opts *o)
             o->spans = 1;   /* a flag: no value */
             continue;
         }
+        if (cli_progress_flag(a, &o->progress))
+            continue;
         if (strcmp(a, "--model") == 0 && v) o->model = v;
         else if (strcmp(a, "--input") == 0 && v) o->input = v;
         else if (strcmp(a, "--output") == 0 && v) o->output = v;
@@ -141,6 +148,31 @@ static void add_spans(json_t *obj, const ner_doc *doc)
     json_decref(d);
 }
 
+/* The lines left in a regular file from its current offset (a last line
+ * without its line feed counts), read with pread so the stream is left as
+ * it is; 0 (unknown) for pipes and terminals. */
+static uint64_t count_lines(FILE *in)
+{
+    int fd = fileno(in);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return 0;
+    off_t off = ftello(in);
+    if (off < 0)
+        return 0;
+    static char buf[1 << 16];
+    uint64_t n = 0;
+    char last = '\n';
+    ssize_t got;
+    while ((got = pread(fd, buf, sizeof buf, off)) > 0) {
+        for (ssize_t i = 0; i < got; i++)
+            n += buf[i] == '\n';
+        last = buf[got - 1];
+        off += got;
+    }
+    return n + (last != '\n');
+}
+
 /* Writes one output record; returns 1 when the line was bad input. */
 static int emit(FILE *out, const run_opts *o, line_rec *r, ner_doc *doc)
 {
@@ -218,6 +250,10 @@ int cmd_run(int argc, char **argv)
         if (out != stdout) fclose(out);
         return CLI_BAD_INPUT;
     }
+    cli_progress prog;
+    cli_progress_start(&prog, o.progress, "ner run", "lines", 0);
+    if (prog.mode)
+        cli_progress_update(&prog, 0, count_lines(in));
     ner_batch_params bp;
     ner_batch_params_init(&bp, sizeof bp);
     bp.n_threads = o.threads;
@@ -277,7 +313,9 @@ int cmd_run(int argc, char **argv)
             free(recs[i].error);
             json_decref(recs[i].obj);
         }
+        cli_progress_update(&prog, lineno, 0);
     }
+    cli_progress_finish(&prog);
     if (ferror(in)) {
         cli_err("read error on %s", o.input ? o.input : "standard input");
         any_bad = 1;

@@ -3,14 +3,21 @@
 #include <string.h>
 #include <time.h>
 #include "cli.h"
+#include "progress.h"
 #include "ner/ner_train.h"
 
 static void log_stderr(void *user, int level, const char *msg)
 {
     (void)user;
     const char *tag = level == NER_LOG_ERROR ? "error: " : level == NER_LOG_WARN ? "warning: " : "";
+    cli_progress_clear(NULL);
     fprintf(stderr, "%s%s\n", tag, msg);
     fflush(stderr);
+}
+
+static void on_progress(void *user, uint64_t done, uint64_t total)
+{
+    cli_progress_update(user, done, total);
 }
 
 static char *read_all(const char *path)
@@ -59,11 +66,15 @@ int cmd_train(int argc, char **argv)
     const char *train = NULL, *dev = NULL, *out = NULL, *config = NULL, *base = NULL;
     ner_train_params p;
     ner_train_params_init(&p, sizeof p);
+    int progress = PROGRESS_AUTO;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (cli_progress_flag(a, &progress))
+            continue;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: ner train --train FILE --dev FILE --output DIR [--config FILE]\n"
                    "                 [--base DIR] [--format jsonl|conll] [--threads N]\n"
+                   "                 [--progress|--no-progress]\n"
                    "Trains the statistical tagger; writes DIR/model-best, DIR/model-last\n"
                    "and DIR/training.json.  `ner init config` prints the config.\n");
             return CLI_OK;
@@ -104,8 +115,15 @@ int cmd_train(int argc, char **argv)
         return CLI_BAD_INPUT;
     }
     p.log = log_stderr;
+    cli_progress prog;
+    cli_progress_start(&prog, progress, "ner train", "examples", 0);
+    if (prog.mode) {
+        p.progress = on_progress;
+        p.progress_user = &prog;
+    }
     char err[NER_ERRBUF_SIZE] = "";
     int rc = ner_train(train, dev, out, cfg, base, &p, err, sizeof err);
+    cli_progress_finish(&prog);
     free(cfg);
     if (rc != NER_OK) {
         cli_err("training failed: %s (%s)", *err ? err : ner_strerror(rc), ner_strerror(rc));

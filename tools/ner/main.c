@@ -8,6 +8,7 @@ static const char usage[] =
     "       ner run [--model DIR] [--kb DIR] [--input FILE] [--output FILE]\n"
     "               [--input-format text|jsonl] [--format jsonl|tsv]\n"
     "               [--threads N] [--batch-size N] [--spans]\n"
+    "               [--progress|--no-progress]\n"
     "       (ner, run, evaluate, with a BERT --model: [--aggregation\n"
     "        none|simple|first|average|max] [--words wordpiece|whitespace])\n"
     "       ner tokenize [--model DIR] TEXT...\n"
