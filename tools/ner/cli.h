@@ -39,6 +39,10 @@ ner_pipeline *cli_load(const char *model);
  * "words" set from --aggregation and --words (NULL: unchanged; both NULL is
  * cli_load) (cli_bert.c). */
 ner_pipeline *cli_load_bert(const char *model, const char *aggregation, const char *words);
+/* The same, also setting "precision" from --precision f32|auto|bf16|int8
+ * (NULL: unchanged). */
+ner_pipeline *cli_load_bert_ex(const char *model, const char *aggregation, const char *words,
+                               const char *precision);
 /* Parses a positive integer option value; -1 when it is not one. */
 long cli_parse_count(const char *s);
 /* Parses `[--model DIR] [--] TEXT...` from argv[1..] (TEXT words joined

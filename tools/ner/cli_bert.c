@@ -1,4 +1,4 @@
-/* --aggregation and --words: a model folder's "bert_tagger" with those config
+/* --aggregation, --words and --precision: a model folder's "bert_tagger" with those config
  * keys changed, through the public API (ner_builder_from_dir, then the
  * component removed and added again with the merged config, at its place). */
 #include <jansson.h>
@@ -19,10 +19,17 @@ static char *join(const char *a, const char *b)
 
 ner_pipeline *cli_load_bert(const char *model, const char *aggregation, const char *words)
 {
-    if (!aggregation && !words)
+    return cli_load_bert_ex(model, aggregation, words, NULL);
+}
+
+ner_pipeline *cli_load_bert_ex(const char *model, const char *aggregation, const char *words,
+                               const char *precision)
+{
+    if (!aggregation && !words && !precision)
         return cli_load(model);
     if (!model) {
-        cli_err("--aggregation and --words need --model DIR (a BERT model folder)");
+        cli_err("--aggregation, --words and --precision need --model DIR (a BERT model "
+                "folder)");
         return NULL;
     }
     ner_pipeline *pl = NULL;
@@ -59,13 +66,16 @@ ner_pipeline *cli_load_bert(const char *model, const char *aggregation, const ch
         dir = strdup(model);
     }
     if (!name || !cfg || !dir) {
-        cli_err("%s has no bert_tagger component for --aggregation and --words", model);
+        cli_err("%s has no bert_tagger component for --aggregation, --words or --precision",
+                model);
         goto out;
     }
     if (aggregation)
         json_object_set_new(cfg, "aggregation", json_string(aggregation));
     if (words)
         json_object_set_new(cfg, "words", json_string(words));
+    if (precision)
+        json_object_set_new(cfg, "precision", json_string(precision));
     cfgs = json_dumps(cfg, JSON_COMPACT);
     int rc = ner_builder_from_dir(&b, model, err, sizeof err);
     if (rc == NER_OK)

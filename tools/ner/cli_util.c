@@ -42,19 +42,20 @@ long cli_parse_count(const char *s)
 }
 
 static int model_and_text(int argc, char **argv, const char **model, char **text,
-                          const char **agg, const char **words)
+                          const char **agg, const char **words, const char **prec)
 {
     *model = NULL;
     *text = NULL;
-    *agg = *words = NULL;
+    *agg = *words = *prec = NULL;
     int i = 1;
     for (; i < argc; i++) {
-        if (strcmp(argv[i], "--aggregation") == 0 || strcmp(argv[i], "--words") == 0) {
+        if (strcmp(argv[i], "--aggregation") == 0 || strcmp(argv[i], "--words") == 0 ||
+            strcmp(argv[i], "--precision") == 0) {
             if (i + 1 >= argc) {
                 cli_err("%s needs a value", argv[i]);
                 return CLI_USAGE;
             }
-            *(argv[i][2] == 'a' ? agg : words) = argv[i + 1];
+            *(argv[i][2] == 'a' ? agg : argv[i][2] == 'w' ? words : prec) = argv[i + 1];
             i++;
         } else if (strcmp(argv[i], "--model") == 0) {
             if (i + 1 >= argc) {
@@ -97,14 +98,14 @@ static int model_and_text(int argc, char **argv, const char **model, char **text
 
 int cli_process_args(int argc, char **argv, ner_pipeline **pl, ner_doc **doc)
 {
-    const char *model, *agg, *words;
+    const char *model, *agg, *words, *prec;
     char *text;
     *pl = NULL;
     *doc = NULL;
-    int rc = model_and_text(argc, argv, &model, &text, &agg, &words);
+    int rc = model_and_text(argc, argv, &model, &text, &agg, &words, &prec);
     if (rc != CLI_OK)
         return rc;
-    *pl = cli_load_bert(model, agg, words);
+    *pl = cli_load_bert_ex(model, agg, words, prec);
     if (!*pl) {
         free(text);
         return CLI_BAD_INPUT;

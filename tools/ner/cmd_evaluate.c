@@ -106,6 +106,7 @@ static int write_html(const char *path, json_t *r, const char *data, const char 
 int cmd_evaluate(int argc, char **argv)
 {
     const char *model = NULL, *data = NULL, *agg = NULL, *words = NULL, *html = NULL;
+    const char *prec = NULL;
     int as_json = 0, examples_set = 0;
     ner_eval_params p;
     ner_eval_params_init(&p, sizeof p);
@@ -126,7 +127,8 @@ int cmd_evaluate(int argc, char **argv)
                    "                     confusion tables, up to --examples (20) errors each)\n"
                    "                    [--gold-labels-only]   (score only the labels the data has)\n"
                    "                    [--aggregation none|simple|first|average|max]\n"
-                   "                    [--words wordpiece|whitespace]\n");
+                   "                    [--words wordpiece|whitespace]\n"
+                   "                    [--precision f32|auto|bf16|int8]\n");
             return CLI_OK;
         }
         if (!v) {
@@ -137,6 +139,7 @@ int cmd_evaluate(int argc, char **argv)
         else if (strcmp(a, "--data") == 0) data = v;
         else if (strcmp(a, "--aggregation") == 0) agg = v;
         else if (strcmp(a, "--words") == 0) words = v;
+        else if (strcmp(a, "--precision") == 0) prec = v;
         else if (strcmp(a, "--html") == 0) html = v;
         else if (strcmp(a, "--format") == 0) {
             if (cli_parse_format(v, &p.format) != CLI_OK)
@@ -164,7 +167,7 @@ int cmd_evaluate(int argc, char **argv)
     }
     if (html && !examples_set)
         p.max_examples = 20;   /* a page has room for more than a terminal */
-    ner_pipeline *pl = cli_load_bert(model, agg, words);
+    ner_pipeline *pl = cli_load_bert_ex(model, agg, words, prec);
     if (!pl)
         return CLI_BAD_INPUT;
     p.log = log_stderr;

@@ -9,7 +9,7 @@
 #include "progress.h"
 
 typedef struct run_opts {
-    const char *model, *input, *output, *kb, *aggregation, *words;
+    const char *model, *input, *output, *kb, *aggregation, *words, *precision;
     int jsonl_in, tsv_out, spans;
     int progress;      /* PROGRESS_AUTO, 0 or 1 */
     uint32_t threads, batch;
@@ -46,6 +46,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
         else if (strcmp(a, "--kb") == 0 && v) o->kb = v;
         else if (strcmp(a, "--aggregation") == 0 && v) o->aggregation = v;
         else if (strcmp(a, "--words") == 0 && v) o->words = v;
+        else if (strcmp(a, "--precision") == 0 && v) o->precision = v;
         else if (strcmp(a, "--input-format") == 0 && v) {
             if (strcmp(v, "jsonl") == 0) o->jsonl_in = 1;
             else if (strcmp(v, "text") != 0) {
@@ -69,7 +70,7 @@ static int parse_opts(int argc, char **argv, run_opts *o)
         } else {
             static const char *const known[] = {"--model", "--input", "--output",
                 "--input-format", "--format", "--threads", "--batch-size", "--kb",
-                "--aggregation", "--words"};
+                "--aggregation", "--words", "--precision"};
             int is_known = 0;
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 is_known |= strcmp(a, known[k]) == 0;
@@ -237,14 +238,15 @@ int cmd_run(int argc, char **argv)
         if (in != stdin) fclose(in);
         return CLI_BAD_INPUT;
     }
-    if (o.kb && (o.aggregation || o.words)) {
-        cli_err("--aggregation and --words do not combine with --kb");
+    if (o.kb && (o.aggregation || o.words || o.precision)) {
+        cli_err("--aggregation, --words and --precision do not combine with --kb");
         if (in != stdin) fclose(in);
         if (out != stdout) fclose(out);
         return CLI_USAGE;
     }
     ner_pipeline *pl = o.kb ? cli_load_kb(o.model, o.kb)
-                            : cli_load_bert(o.model, o.aggregation, o.words);
+                            : cli_load_bert_ex(o.model, o.aggregation, o.words,
+                                                             o.precision);
     if (!pl) {
         if (in != stdin) fclose(in);
         if (out != stdout) fclose(out);
