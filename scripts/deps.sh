@@ -4,7 +4,8 @@
 set -eu
 PKGS="meson ninja-build pkg-config gcc g++ binutils python3 python3-pytest
 libopenblas-dev libpcre2-dev libutf8proc-dev libjansson-dev libcmocka-dev
-libsqlite3-dev"
+libsqlite3-dev
+libmicrohttpd-dev"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -20,6 +20,7 @@ int cmd_convert(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
 int cmd_link(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The pipeline of --model DIR (NULL: the default one) with an
  * "entity_linker" over the knowledge-base folder kb added at the end;

@@ -20,6 +20,8 @@ static const char usage[] =
     "       ner kb build --entities FILE --aliases FILE --output DIR\n"
     "       ner kb fit|evaluate --kb DIR --data FILE   (ner kb --help)\n"
     "       ner link --kb DIR [--model DIR] [--input FILE] [--output FILE]\n"
+    "       ner serve [--model DIR] [--kb DIR] [--host 127.0.0.1] [--port 8080]\n"
+    "                 [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
     "       ner --version | --help\n"
     "\n"
     "Offsets are code points, half-open.  Without --model the default English\n"
@@ -56,5 +58,7 @@ int main(int argc, char **argv)
         return cmd_kb(argc - 1, argv + 1);
     if (strcmp(cmd, "link") == 0)
         return cmd_link(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
     return cmd_extract(argc, argv);
 }
