@@ -329,6 +329,52 @@ def test_usage_errors():
     assert p.returncode == 0 and b"POST /entities" in p.stdout, p.stdout
 
 
+def test_kb_links():
+    """--kb: kb_id filled as `ner run --kb` fills it (tests/kb's small KB)."""
+    entities = [
+        {"id": "Q312", "name": "Apple Inc.", "type": "ORG",
+         "description": "American technology company that designs the iPhone, "
+                        "iPad and Mac; its CEO reports quarterly revenue."},
+        {"id": "Q89", "name": "apple", "type": "FOOD",
+         "description": "The round edible fruit of the apple tree, eaten raw as "
+                        "a snack, at lunch, or baked in a pie."}]
+    aliases = ("alias\tentity_id\tprior\nApple\tQ312\t0.7\nApple\tQ89\t0.3\n"
+               "apple\tQ89\t0.8\napple\tQ312\t0.2\n")
+    texts = ["Apple's iPhone revenue rose as its CEO spoke",
+             "She ate an apple with her lunch in Berlin"]
+    with tempfile.TemporaryDirectory() as d:
+        with open(os.path.join(d, "e.jsonl"), "w") as f:
+            f.write("".join(json.dumps(e) + "\n" for e in entities))
+        with open(os.path.join(d, "a.tsv"), "w") as f:
+            f.write(aliases)
+        kb, model = os.path.join(d, "kb"), os.path.join(d, "model")
+        p = subprocess.run([NER, "kb", "build", "--entities", os.path.join(d, "e.jsonl"),
+                            "--aliases", os.path.join(d, "a.tsv"), "--output", kb],
+                           capture_output=True)
+        assert p.returncode == 0, p.stderr
+        os.mkdir(model)
+        with open(os.path.join(model, "pipeline.json"), "w") as f:
+            json.dump({"lang": "en", "components": [
+                {"name": "tokenizer", "factory": "tokenizer", "config": {"lang": "en"}},
+                {"name": "entity_ruler", "factory": "entity_ruler", "config": {
+                    "patterns": [{"label": "X", "pattern": "apple"},
+                                 {"label": "X", "pattern": "Apple"},
+                                 {"label": "LOC", "pattern": "Berlin"}]}}]}, f)
+        p = subprocess.run([NER, "run", "--model", model, "--kb", kb],
+                           input="\n".join(texts).encode() + b"\n", capture_output=True)
+        assert p.returncode == 0, p.stderr
+        want = [json.loads(l)["ents"] for l in p.stdout.splitlines()]
+        s = Server("--model", model, "--kb", kb, "--threads", "1")
+        try:
+            status, got = s.post({"texts": texts})
+        finally:
+            assert s.stop() == 0
+    assert status == 200, got
+    assert [r["entities"] for r in got["results"]] == want, (got, want)
+    assert [[e["kb_id"] for e in r["entities"]] for r in got["results"]] == \
+        [["Q312"], ["Q89", None]], got
+
+
 if __name__ == "__main__":
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     failed = 0
