@@ -273,33 +273,39 @@ def test_stalled_client_is_dropped():
         assert s.stop() == 0
 
 
+def start_in_flight(s, body):
+    """A socket with a POST whose headers the server has taken (it answered
+    100 Continue) and whose body is not all sent; then SIGTERM, and wait
+    until the server stops accepting, which shows it has taken the signal."""
+    sock = s.raw()
+    sock.sendall(b"POST /entities HTTP/1.1\r\nHost: x\r\n"
+                 b"Content-Type: application/json\r\n"
+                 b"Expect: 100-continue\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body))
+    got = b""
+    while b"\r\n\r\n" not in got:
+        chunk = sock.recv(1024)
+        assert chunk, got
+        got += chunk
+    assert got.startswith(b"HTTP/1.1 100"), got
+    sock.sendall(body[:10])
+    s.p.send_signal(signal.SIGTERM)
+    for _ in range(3000):
+        try:
+            socket.create_connection(("127.0.0.1", s.port), timeout=5).close()
+        except ConnectionRefusedError:
+            break
+        time.sleep(0.01)
+    else:
+        raise AssertionError("still accepting after SIGTERM")
+    assert s.p.poll() is None, "exited with a request in flight"
+    return sock
+
+
 def test_sigterm_finishes_request_in_flight():
     s = Server("--threads", "2")
     body = json.dumps({"text": SEED}).encode()
-    with s.raw() as sock:
-        sock.sendall(b"POST /entities HTTP/1.1\r\nHost: x\r\n"
-                     b"Content-Type: application/json\r\n"
-                     b"Expect: 100-continue\r\n"
-                     b"Content-Length: %d\r\n\r\n" % len(body))
-        # 100 Continue: the server has the headers, the request is in flight
-        got = b""
-        while b"\r\n\r\n" not in got:
-            chunk = sock.recv(1024)
-            assert chunk, got
-            got += chunk
-        assert got.startswith(b"HTTP/1.1 100"), got
-        sock.sendall(body[:10])
-        s.p.send_signal(signal.SIGTERM)
-        # wait until it stops accepting: then the signal has been taken
-        for _ in range(3000):
-            try:
-                socket.create_connection(("127.0.0.1", s.port), timeout=5).close()
-            except ConnectionRefusedError:
-                break
-            time.sleep(0.01)
-        else:
-            raise AssertionError("still accepting after SIGTERM")
-        assert s.p.poll() is None, "exited with a request in flight"
+    with start_in_flight(s, body) as sock:
         sock.sendall(body[10:])
         status, headers, data = read_response(sock)
     assert status == 200, data
@@ -307,6 +313,20 @@ def test_sigterm_finishes_request_in_flight():
     assert json.loads(data) == server().post({"text": SEED})[1]
     assert s.p.wait(timeout=60) == 0, s.stderr()
     assert "finishing 1 request in flight" in s.stderr(), s.stderr()
+
+
+def test_second_signal_stops_at_once():
+    s = Server("--threads", "2")
+    with start_in_flight(s, json.dumps({"text": SEED}).encode()) as sock:
+        s.p.send_signal(signal.SIGINT)
+        assert s.p.wait(timeout=60) == 0, s.stderr()
+        sock.settimeout(60)
+        try:
+            data = sock.recv(4096)
+        except ConnectionResetError:
+            data = b""
+        assert data == b"", data
+    assert "second signal" in s.stderr(), s.stderr()
 
 
 def test_sigint_exits_0():

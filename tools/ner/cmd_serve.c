@@ -14,7 +14,12 @@
  * pipeline is shared by any number of threads); each request owns its doc.
  * SIGTERM and SIGINT are taken by sigwait() in the main thread, with the
  * signals blocked everywhere else: it stops accepting, waits for the requests
- * in flight, then stops the daemon and exits 0. */
+ * in flight, then stops the daemon and exits 0.  A second signal stops at once.
+ *
+ * --timeout is libmicrohttpd's idle timeout: a client that sends nothing for
+ * that long is dropped; one that trickles bytes just inside it is not (MHD
+ * 0.9 has no whole-request deadline).  A connection whose headers had not
+ * all arrived when the signal came is closed, not waited for. */
 #include <errno.h>
 #include <microhttpd.h>
 #include <netdb.h>
@@ -60,7 +65,7 @@ static const char usage[] =
     "  --threads: worker threads (default: the number of CPUs); --max-body:\n"
     "  largest request body (default 10485760); --timeout: idle seconds before\n"
     "  a connection is dropped (default 30).  SIGTERM or SIGINT: finish the\n"
-    "  requests in flight, then exit 0.\n";
+    "  requests in flight, then exit 0 (a second signal: at once).\n";
 
 static int parse_num(const char *opt, const char *v, unsigned long long lo,
                      unsigned long long hi, unsigned long long *out)
@@ -482,16 +487,22 @@ int cmd_serve(int argc, char **argv)
                      MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
+    /* One thread is the polling thread itself: no pool option at all, which
+     * MHD would warn about. */
+    struct MHD_OptionItem pool[] = {
+        {o.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
+         (intptr_t)o.threads, NULL},
+        {MHD_OPTION_END, 0, NULL}};
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)o.port, NULL, NULL, on_request, &sv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, ai->ai_addr,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)o.threads,
+        MHD_OPTION_ARRAY, pool,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o.timeout,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);
-    int v6 = ai->ai_family == AF_INET6;
+    int v6 = strchr(o.host, ':') != NULL;  /* a literal IPv6 address: bracket it */
     freeaddrinfo(ai);
     if (!d) {
         cli_err("cannot listen on %s port %s", o.host, port);
@@ -518,7 +529,10 @@ int cmd_serve(int argc, char **argv)
             busy, busy == 1 ? "" : "s");
     while (atomic_load(&sv.inflight) > 0) {
         struct timespec ts = {0, 10 * 1000 * 1000};
-        nanosleep(&ts, NULL);
+        if (sigtimedwait(&stop, NULL, &ts) > 0) {
+            cli_err("second signal: stopping now");
+            break;
+        }
     }
     MHD_stop_daemon(d);
     ner_pipeline_free(pl);
