@@ -10,6 +10,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 
 NER = sys.argv[1] if __name__ == "__main__" else os.environ.get("NER_EXE", "ner")
 SEED = "Elon Musk sold $4 billion of Tesla stock on January 15, 2025."
@@ -211,7 +212,7 @@ def test_body_over_limit():
         status, got = s.post(raw=ok)   # and the server is fine after
         assert status == 200, got
     finally:
-        assert s.stop() == 0
+        assert s.stop() == 0, s.stderr()
 
 
 def test_wrong_method_and_path():
@@ -270,7 +271,7 @@ def test_stalled_client_is_dropped():
         status, got = s.post({"text": SEED})
         assert status == 200 and got["entities"], got
     finally:
-        assert s.stop() == 0
+        assert s.stop() == 0, s.stderr()
 
 
 def start_in_flight(s, body):
@@ -293,12 +294,13 @@ def start_in_flight(s, body):
     for _ in range(3000):
         try:
             socket.create_connection(("127.0.0.1", s.port), timeout=5).close()
-        except ConnectionRefusedError:
-            break
+        except (ConnectionRefusedError, ConnectionResetError):
+            break  # refused, or reset as the listening socket went
         time.sleep(0.01)
     else:
         raise AssertionError("still accepting after SIGTERM")
-    assert s.p.poll() is None, "exited with a request in flight"
+    assert s.p.poll() is None, ("exited with a request in flight", s.p.returncode,
+                                s.stderr())
     return sock
 
 
@@ -388,7 +390,7 @@ def test_kb_links():
         try:
             status, got = s.post({"texts": texts})
         finally:
-            assert s.stop() == 0
+            assert s.stop() == 0, s.stderr()
     assert status == 200, got
     assert [r["entities"] for r in got["results"]] == want, (got, want)
     assert [[e["kb_id"] for e in r["entities"]] for r in got["results"]] == \
@@ -405,7 +407,9 @@ if __name__ == "__main__":
                 print(f"ok   {name}", flush=True)
             except Exception as exc:  # report every failure, then exit non-zero
                 failed += 1
-                print(f"FAIL {name}: {exc!r}", flush=True)
+                where = traceback.extract_tb(exc.__traceback__)[-1]
+                print(f"FAIL {name}: {exc!r} (line {where.lineno}: {where.line})",
+                      flush=True)
     finally:
         if _default is not None:
             rc = _default.stop()

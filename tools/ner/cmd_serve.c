@@ -12,24 +12,26 @@
  *
  * One immutable pipeline serves MHD's pool of worker threads (ner.h: a built
  * pipeline is shared by any number of threads); each request owns its doc.
- * SIGTERM and SIGINT are taken by sigwait() in the main thread, with the
- * signals blocked everywhere else: it stops accepting, waits for the requests
- * in flight, then stops the daemon and exits 0.  A second signal stops at once.
+ * SIGTERM and SIGINT write a byte to a self-pipe that the main thread waits
+ * on: it stops accepting, waits for the requests in flight, then stops the
+ * daemon and exits 0.  A second signal stops at once.
  *
  * --timeout is libmicrohttpd's idle timeout: a client that sends nothing for
  * that long is dropped; one that trickles bytes just inside it is not (MHD
  * 0.9 has no whole-request deadline).  A connection whose headers had not
  * all arrived when the signal came is closed, not waited for. */
 #include <errno.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "cli.h"
 
@@ -432,6 +434,33 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **ctx,
     atomic_fetch_sub(&sv->inflight, 1);
 }
 
+/* The self-pipe: a handler, not sigwait(), because threads that exist before
+ * main() (OpenBLAS starts its pool from a library constructor) have the
+ * signals unblocked, and the default action there would kill the process. */
+static int stop_pipe[2] = {-1, -1};
+
+static void on_stop_signal(int sig)
+{
+    int saved = errno;
+    unsigned char b = (unsigned char)sig;
+    ssize_t w = write(stop_pipe[1], &b, 1);  /* full pipe: a signal is pending anyway */
+    (void)w;
+    errno = saved;
+}
+
+/* The next stop signal, or 0 after ms milliseconds (-1: no limit). */
+static int wait_stop_signal(int ms)
+{
+    struct pollfd pfd = {stop_pipe[0], POLLIN, 0};
+    int n;
+    while ((n = poll(&pfd, 1, ms)) < 0 && errno == EINTR)
+        ;
+    unsigned char b;
+    if (n <= 0 || read(stop_pipe[0], &b, 1) != 1)
+        return 0;
+    return b;
+}
+
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     fputs("ner: libmicrohttpd: ", stderr);
@@ -440,15 +469,24 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 int cmd_serve(int argc, char **argv)
 {
-    /* Block the stop signals first, so every thread made from here on (MHD's
-     * workers, any a model starts) inherits the mask and only sigwait() below
-     * sees them. */
-    sigset_t stop;
+    /* Catch the stop signals before the slow part (loading), so one that
+     * comes early waits in the pipe and stops the server as soon as it is up. */
+    if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        cli_err("cannot make a pipe: %s", strerror(errno));
+        return CLI_BAD_INPUT;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    sigset_t stop, old;
     sigemptyset(&stop);
     sigaddset(&stop, SIGTERM);
     sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
-    signal(SIGPIPE, SIG_IGN);
 
     serve_opts o;
     int rc = parse_opts(argc, argv, &o);
@@ -493,6 +531,9 @@ int cmd_serve(int argc, char **argv)
         {o.threads > 1 ? MHD_OPTION_THREAD_POOL_SIZE : MHD_OPTION_END,
          (intptr_t)o.threads, NULL},
         {MHD_OPTION_END, 0, NULL}};
+    /* MHD's threads inherit a mask without the stop signals: no EINTR for
+     * them; the main thread takes the signals again after. */
+    pthread_sigmask(SIG_BLOCK, &stop, &old);
     struct MHD_Daemon *d = MHD_start_daemon(
         flags, (uint16_t)o.port, NULL, NULL, on_request, &sv,
         MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
@@ -502,6 +543,7 @@ int cmd_serve(int argc, char **argv)
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, &sv,
         MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned int)1,
         MHD_OPTION_END);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     int v6 = strchr(o.host, ':') != NULL;  /* a literal IPv6 address: bracket it */
     freeaddrinfo(ai);
     if (!d) {
@@ -514,27 +556,28 @@ int cmd_serve(int argc, char **argv)
            di ? (unsigned)di->port : (unsigned)o.port);
     fflush(stdout);
 
-    int sig = 0;
-    while (sigwait(&stop, &sig) != 0)
-        ;
-    /* Stop accepting (closing the listening socket makes new connections fail
-     * at once rather than wait in the backlog), then let every request whose
-     * headers arrived finish: each ends by its response or by --timeout. */
+    int sig = wait_stop_signal(-1);
+    /* Stop accepting, then let every request whose headers arrived finish:
+     * each ends by its response or by --timeout.  shutdown() makes new
+     * connections fail at once rather than wait in the backlog; the socket
+     * is closed only after MHD_stop_daemon, as MHD's threads may still be
+     * taking it out of their epoll sets. */
     atomic_store(&sv.stopping, 1);
     MHD_socket lfd = MHD_quiesce_daemon(d);
     if (lfd != MHD_INVALID_SOCKET)
-        close(lfd);
+        shutdown(lfd, SHUT_RDWR);
     long busy = atomic_load(&sv.inflight);
     cli_err("%s: finishing %ld request%s in flight", sig == SIGINT ? "SIGINT" : "SIGTERM",
             busy, busy == 1 ? "" : "s");
     while (atomic_load(&sv.inflight) > 0) {
-        struct timespec ts = {0, 10 * 1000 * 1000};
-        if (sigtimedwait(&stop, NULL, &ts) > 0) {
+        if (wait_stop_signal(10)) {
             cli_err("second signal: stopping now");
             break;
         }
     }
     MHD_stop_daemon(d);
+    if (lfd != MHD_INVALID_SOCKET)
+        close(lfd);
     ner_pipeline_free(pl);
     return CLI_OK;
 }
