@@ -7,7 +7,8 @@ libopenblas-dev libpcre2-dev libutf8proc-dev libjansson-dev libcmocka-dev
 libsqlite3-dev
 chromium
 nodejs
-python3-dask python3-distributed"
+python3-dask python3-distributed
+libmicrohttpd-dev"
 missing=""
 for p in $PKGS; do
     dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -2,6 +2,7 @@
 #ifndef NER_CLI_H
 #define NER_CLI_H
 
+#include <jansson.h>
 #include <stdio.h>
 #include "ner/ner.h"
 
@@ -20,6 +21,7 @@ int cmd_init(int argc, char **argv);
 int cmd_kb(int argc, char **argv);
 int cmd_link(int argc, char **argv);
 int cmd_render(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 
 /* The pipeline of --model DIR (NULL: the default one) with an
  * "entity_linker" over the knowledge-base folder kb added at the end;
@@ -49,6 +51,14 @@ long cli_parse_count(const char *s);
  * with single spaces), loads the pipeline and processes the text.  On
  * CLI_OK the caller frees *doc and *pl; otherwise the error is printed. */
 int cli_process_args(int argc, char **argv, ner_pipeline **pl, ner_doc **doc);
+
+/* The entities of doc as a JSON array of {"start", "end", "label", "text",
+ * "score"} (code-point offsets), plus "kb_id" and "kb_score" when a linker
+ * ran (kb_id null: no entity in the knowledge base).  With CLI_ENTS_KB_ID
+ * every entity has "kb_id", null when nothing linked it.  A new reference,
+ * NULL when out of memory (ents_json.c). */
+#define CLI_ENTS_KB_ID 1u
+json_t *cli_ents_json(const ner_doc *doc, unsigned flags);
 
 /* Prints "ner: " + message to stderr. */
 void cli_err(const char *fmt, ...)

@@ -110,31 +110,6 @@ static void prepare(line_rec *r, int jsonl)
     r->text_len = 0;
 }
 
-static json_t *ents_json(const ner_doc *doc)
-{
-    json_t *a = json_array();
-    const ner_ents *ents = ner_doc_ents(doc);
-    for (size_t i = 0; i < ner_ents_count(ents); i++) {
-        const ner_span *s = ner_ents_get(ents, i);
-        size_t n;
-        const char *t = ner_span_text(s, &n);
-        json_t *o = json_pack("{s:I,s:I,s:s,s:s%,s:f}",
-            "start", (json_int_t)ner_span_start_char(s),
-            "end", (json_int_t)ner_span_end_char(s),
-            "label", ner_span_label(s), "text", t, n,
-            "score", ner_span_score(s));
-        if (o && ner_span_kb_id(s))
-            json_object_set_new(o, "kb_id", json_string(ner_span_kb_id(s)));
-        if (o && (ner_span_kb_id(s) || ner_span_kb_score(s) > 0.0)) {
-            if (!ner_span_kb_id(s))
-                json_object_set_new(o, "kb_id", json_null());  /* linked: NIL */
-            json_object_set_new(o, "kb_score", json_real(ner_span_kb_score(s)));
-        }
-        json_array_append_new(a, o);
-    }
-    return a;
-}
-
 /* --spans: the doc's span groups as the doc JSON has them (ner.h). */
 static void add_spans(json_t *obj, const ner_doc *doc)
 {
@@ -207,7 +182,7 @@ static int emit(FILE *out, const run_opts *o, line_rec *r, ner_doc *doc)
     } else {
         if (!r->obj)
             json_object_set_new(obj, "text", json_stringn(r->text, r->text_len));
-        json_object_set_new(obj, "ents", ents_json(doc));
+        json_object_set_new(obj, "ents", cli_ents_json(doc, 0));
         if (o->spans)
             add_spans(obj, doc);
     }

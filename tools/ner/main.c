@@ -24,6 +24,8 @@ static const char usage[] =
     "       ner kb fit|evaluate --kb DIR --data FILE   (ner kb --help)\n"
     "       ner link --kb DIR [--model DIR] [--input FILE] [--output FILE]\n"
     "       ner render [--input FILE] [--output page.html] [--model DIR]\n"
+    "       ner serve [--model DIR] [--kb DIR] [--host 127.0.0.1] [--port 8080]\n"
+    "                 [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
     "       ner --version | --help\n"
     "\n"
     "Offsets are code points, half-open.  Without --model the default English\n"
@@ -62,5 +64,7 @@ int main(int argc, char **argv)
         return cmd_link(argc - 1, argv + 1);
     if (strcmp(cmd, "render") == 0)
         return cmd_render(argc - 1, argv + 1);
+    if (strcmp(cmd, "serve") == 0)
+        return cmd_serve(argc - 1, argv + 1);
     return cmd_extract(argc, argv);
 }
