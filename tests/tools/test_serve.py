@@ -397,6 +397,71 @@ def test_kb_links():
         [["Q312"], ["Q89", None]], got
 
 
+def test_page_highlights_in_chromium():
+    """GET /?text=... in headless Chromium: the page's script posts the text
+    and marks each entity where POST /entities says it is (code points, so
+    the emoji and accents before them must not shift the marks)."""
+    import html.parser
+    import shutil
+    import urllib.parse
+    chrome = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chrome:
+        print("skipped: chromium is not installed (scripts/deps.sh installs it)")
+        return
+    text = "😀 Zoë met Angela Merkel in Zürich, then Barack Obama in Paris."
+    status, want = server().post({"text": text})
+    assert status == 200 and len(want["entities"]) >= 2, want
+    url = f"http://127.0.0.1:{server().port}/?text=" + urllib.parse.quote(text)
+    with tempfile.TemporaryDirectory() as profile:
+        p = subprocess.run([chrome, "--headless", "--no-sandbox", "--disable-gpu",
+                            "--no-first-run", "--disable-background-networking",
+                            "--disable-component-update", "--disable-sync",
+                            f"--user-data-dir={profile}", "--virtual-time-budget=20000",
+                            "--dump-dom", url], capture_output=True, timeout=120)
+    assert p.returncode == 0, p.stderr[-2000:]
+
+    class Out(html.parser.HTMLParser):
+        """the text of #out, the marks' texts and labels"""
+        def __init__(self):
+            super().__init__()
+            self.depth, self.in_label, self.text, self.marks = 0, False, [], []
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if self.depth:
+                self.depth += 1
+                if tag == "mark":
+                    self.marks.append(["", None, len("".join(self.text))])
+                if a.get("class") == "label":
+                    self.in_label = True
+            elif a.get("id") == "out":
+                self.depth = 1
+
+        def handle_endtag(self, tag):
+            if self.depth:
+                self.depth -= 1
+                if tag == "span":
+                    self.in_label = False
+
+        def handle_data(self, data):
+            if not self.depth:
+                return
+            if self.in_label:
+                self.marks[-1][1] = data
+            else:
+                self.text.append(data)
+                if self.marks and self.marks[-1][1] is None:
+                    self.marks[-1][0] += data
+
+    o = Out()
+    o.feed(p.stdout.decode("utf-8"))
+    assert "".join(o.text) == text, ("".join(o.text), p.stdout[-1500:])
+    # Python strings index code points, as the server's offsets do
+    got = [(m[0], m[1], m[2]) for m in o.marks]
+    assert got == [(e["text"], e["label"], e["start"]) for e in want["entities"]], \
+        (got, want)
+
+
 if __name__ == "__main__":
     tests = [(n, f) for n, f in sorted(globals().items()) if n.startswith("test_")]
     failed = 0
