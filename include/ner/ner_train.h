@@ -11,7 +11,9 @@
  * DATA FILES
  *   JSONL: one {"text": ..., "entities": [[start, end, "LABEL"], ...]} a
  *   line, code-point offsets, half-open (the object form {"start", "end",
- *   "label"} and the key "spans" are accepted too).  The text is tokenized
+ *   "label"} is accepted too, and in place of "entities" the key "ents" --
+ *   so `ner run` output serves as gold -- or Prodigy's "spans" list, in
+ *   that order of preference).  The text is tokenized
  *   by the pipeline's tokenizer and each entity aligned to tokens by the
  *   config's alignment mode; entities whose offsets do not fall on token
  *   boundaries are counted and reported with examples (never dropped in
@@ -119,6 +121,12 @@ typedef struct ner_eval_params {
  * (e.g. a pipeline with DATE and MONEY rules on a PER/ORG/LOC/MISC corpus);
  * the others are counted in "ignored_pred". */
 #define NER_EVAL_GOLD_LABELS 0x1u
+/* Column files: process and score each sentence as its own text, even when
+ * -DOCSTART- lines group them into documents (the default then joins a
+ * document's sentences with line feeds).  Transformer models fine-tuned
+ * one sentence at a time, as Hugging Face's run_ner does, are scored this
+ * way; JSONL data is unaffected. */
+#define NER_EVAL_SENTENCES 0x2u
 
 NER_API int ner_eval_params_init(ner_eval_params *p, size_t size);
 

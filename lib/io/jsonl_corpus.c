@@ -158,13 +158,18 @@ int nio_jsonl_parse_line(nio_jsonl *c, const char *line, size_t len,
     size_t tlen = json_string_length(jt);
     size_t nchars = nt_utf8_count(text, tlen);
 
-    const char *key = "entities";
-    json_t *je = json_object_get(root, key);
-    if (!je || json_is_null(je)) {
-        json_t *js = json_object_get(root, "spans");
-        if (js && !json_is_null(js)) {
-            key = "spans";
-            je = js;
+    /* "entities" (the seed format), else "ents" (our own doc JSON, so `ner
+     * run` output can be gold), else "spans" (Prodigy's list; the doc JSON's
+     * "spans" object of groups is never entities: "ents" comes first). */
+    static const char *const keys[] = {"entities", "ents", "spans"};
+    const char *key = keys[0];
+    json_t *je = NULL;
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        json_t *jk = json_object_get(root, keys[k]);
+        if (jk && !json_is_null(jk)) {
+            key = keys[k];
+            je = jk;
+            break;
         }
     }
     if (je && json_is_null(je))

@@ -166,7 +166,7 @@ NER_API int ner_convert(const char *in_path, const char *out_path,
         if (rc != NER_OK)
             return rc;
     }
-    rc = ntr_corpus_read(&c, in_path, (int)from, tok, (int)align, 1, errbuf, errlen);
+    rc = ntr_corpus_read(&c, in_path, (int)from, tok, (int)align, 1, 0, errbuf, errlen);
     if (rc == NER_OK) {
         if (c->n_misaligned || c->n_clash) {
             ntr_log(log, user, NER_LOG_WARN, "%s: %zu of %zu entities do not fall on token "

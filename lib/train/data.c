@@ -323,7 +323,8 @@ done:
 
 /* ------------------------------------------------------------ columns */
 
-static int read_conll(ntr_corpus *c, const char *path, char *errbuf, size_t errlen)
+static int read_conll(ntr_corpus *c, const char *path, unsigned flags, char *errbuf,
+                      size_t errlen)
 {
     nio_conll *cc = NULL;
     int rc = nio_conll_read_file(&cc, path, NIO_SCHEME_AUTO, errbuf, errlen);
@@ -331,7 +332,7 @@ static int read_conll(ntr_corpus *c, const char *path, char *errbuf, size_t errl
         return rc;
     c->scheme = nio_scheme_name(cc->scheme);
     c->n_repairs = nio_repairs_total(&cc->repairs);
-    int per_sent = cc->n_docstart == 0;
+    int per_sent = cc->n_docstart == 0 || (flags & NTR_READ_SENTENCES);
     size_t units = per_sent ? cc->n_sents : cc->n_docs;
     c->docs = calloc(units ? units : 1, sizeof *c->docs);
     if (!c->docs) {
@@ -414,7 +415,7 @@ done:
 
 int ntr_corpus_read(ntr_corpus **out, const char *path, int format,
                     const ner_pipeline *tok, int align, uint32_t n_threads,
-                    char *errbuf, size_t errlen)
+                    unsigned flags, char *errbuf, size_t errlen)
 {
     *out = NULL;
     int rc;
@@ -433,7 +434,7 @@ int ntr_corpus_read(ntr_corpus **out, const char *path, int format,
     if (format == NER_FORMAT_JSONL) {
         rc = read_jsonl(c, path, tok, align, n_threads, errbuf, errlen);
     } else {
-        rc = read_conll(c, path, errbuf, errlen);
+        rc = read_conll(c, path, flags, errbuf, errlen);
     }
     if (rc != NER_OK) {
         if (rc == NER_ENOMEM)

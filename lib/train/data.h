@@ -58,13 +58,18 @@ typedef struct ntr_corpus {
     size_t n_repairs;      /* column files: invalid tag sequences repaired */
 } ntr_corpus;
 
+/* Column files: one doc per sentence even when the file has -DOCSTART-
+ * lines (which otherwise make one doc of each document's sentences). */
+#define NTR_READ_SENTENCES 0x1u
+
 /* Reads path (format NER_FORMAT_*, AUTO detects), tokenizing JSONL texts
  * with tok (a pipeline whose components only tokenize; NULL: JSONL docs get
- * no tokens and their entities are not aligned) on n_threads, and aligns the JSONL entities with mode
- * (NER_ALIGN_*).  *out is freed with ntr_corpus_free. */
+ * no tokens and their entities are not aligned) on n_threads, and aligns
+ * the JSONL entities with mode (NER_ALIGN_*); flags are NTR_READ_*.
+ * *out is freed with ntr_corpus_free. */
 int ntr_corpus_read(ntr_corpus **out, const char *path, int format,
                     const ner_pipeline *tok, int align, uint32_t n_threads,
-                    char *errbuf, size_t errlen);
+                    unsigned flags, char *errbuf, size_t errlen);
 void ntr_corpus_free(ntr_corpus *c);
 
 /* NER_FORMAT_JSONL or NER_FORMAT_CONLL for a file (first non-blank byte

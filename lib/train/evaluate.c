@@ -113,7 +113,9 @@ NER_API int ner_evaluate(const ner_pipeline *pl, const char *data_path,
     uint32_t threads = NC_PARAM(p, ner_eval_params, n_threads, 1);
     uint32_t format = NC_PARAM(p, ner_eval_params, format, NER_FORMAT_AUTO);
     uint32_t max_ex = NC_PARAM(p, ner_eval_params, max_examples, 5);
-    int gold_only = (NC_PARAM(p, ner_eval_params, flags, 0) & NER_EVAL_GOLD_LABELS) != 0;
+    uint32_t flags = NC_PARAM(p, ner_eval_params, flags, 0);
+    int gold_only = (flags & NER_EVAL_GOLD_LABELS) != 0;
+    int sentences = (flags & NER_EVAL_SENTENCES) != 0;
     size_t ignored = 0;
     ner_log_fn log = NC_PARAM(p, ner_eval_params, log, NULL);
     void *user = NC_PARAM(p, ner_eval_params, log_user, NULL);
@@ -124,7 +126,7 @@ NER_API int ner_evaluate(const ner_pipeline *pl, const char *data_path,
     double t0 = now_sec();
     ntr_corpus *c = NULL;
     int rc = ntr_corpus_read(&c, data_path, (int)format, NULL, NER_ALIGN_STRICT, threads,
-                             errbuf, errlen);
+                             sentences ? NTR_READ_SENTENCES : 0, errbuf, errlen);
     if (rc != NER_OK)
         return rc;
     if (c->n_repairs)

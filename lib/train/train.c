@@ -559,13 +559,13 @@ NER_API int ner_train(const char *train_path, const char *dev_path,
     rc = ntr_tokenizer_pipeline(base_dir, &tok, errbuf, errlen);
     if (rc != NER_OK)
         goto done;
-    rc = ntr_corpus_read(&train, train_path, (int)format, tok, cfg.align, threads,
+    rc = ntr_corpus_read(&train, train_path, (int)format, tok, cfg.align, threads, 0,
                          errbuf, errlen);
     if (rc != NER_OK)
         goto done;
     report_corpus(train, "train", lg, user);
     if (dev_path) {
-        rc = ntr_corpus_read(&dev, dev_path, (int)format, tok, cfg.align, threads,
+        rc = ntr_corpus_read(&dev, dev_path, (int)format, tok, cfg.align, threads, 0,
                              errbuf, errlen);
         if (rc != NER_OK)
             goto done;

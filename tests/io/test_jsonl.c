@@ -128,6 +128,24 @@ static void test_forms_and_blank_lines(void **state)
     assert_int_equal(nio_strtab_count(&c->labels), 4);
     nio_jsonl_free(c);
 
+    /* `ner run` output as gold: "ents" of objects (with their extra keys),
+     * ahead of the doc JSON's "spans" object of groups */
+    c = READ_OK(
+        "{\"text\": \"Tim Cook\", \"ents\": [{\"start\": 0, \"end\": 8, \"label\": "
+        "\"PER\", \"text\": \"Tim Cook\", \"score\": 0.9, \"kb_id\": null}], "
+        "\"spans\": {\"sc\": [{\"start\": 0, \"end\": 3, \"label\": \"X\"}]}}\n"
+        "{\"text\": \"ab\", \"entities\": [[0, 1, \"A\"]], \"ents\": [[0, 2, \"B\"]]}\n"
+        "{\"text\": \"ab\", \"ents\": null, \"spans\": [[0, 2, \"C\"]]}\n");
+    assert_int_equal(c->n_recs, 3);
+    assert_int_equal(c->recs[0].n_ents, 1);
+    check_ent(c, &c->recs[0].ents[0], 0, 8, 0, 8, "PER");
+    check_ent(c, &c->recs[1].ents[0], 0, 1, 0, 1, "A");
+    check_ent(c, &c->recs[2].ents[0], 0, 2, 0, 2, "C");
+    nio_jsonl_free(c);
+    /* the doc JSON's "spans" object alone is not a list of entities */
+    READ_BAD("{\"text\": \"ab\", \"spans\": {\"sc\": []}}", NER_EFORMAT,
+             "line 1: \"spans\" is an object, not a list");
+
     c = READ_OK("");
     assert_int_equal(c->n_recs, 0);
     nio_jsonl_free(c);

@@ -430,6 +430,19 @@ static void test_evaluate_and_convert(void **st)
     assert_int_equal(ner_evaluate(pl, conll, NULL, &json, err, sizeof err), NER_OK);
     assert_non_null(strstr(json, "\"ents_f\": 1.0") ? json : strstr(json, "\"ents_f\":1.0"));
     ner_string_free(json);
+    /* -DOCSTART- groups sentences into one text, unless NER_EVAL_SENTENCES */
+    char grouped[512];
+    path_in(grouped, sizeof grouped, "grouped.conll");
+    write_file(grouped, "-DOCSTART- -X- O O\n\nAspirin\tB-DRUG\ntwice\tO\n\n"
+                        "Ibuprofen\tB-DRUG\n\n-DOCSTART- -X- O O\n\nAspirin\tB-DRUG\n\n");
+    ep.format = NER_FORMAT_CONLL;
+    for (int sent = 0; sent < 2; sent++) {
+        ep.flags = sent ? NER_EVAL_SENTENCES : 0;
+        assert_int_equal(ner_evaluate(pl, grouped, &ep, &json, err, sizeof err), NER_OK);
+        assert_non_null(strstr(json, sent ? "\"docs\": 3" : "\"docs\": 2")
+                            ? json : strstr(json, sent ? "\"docs\":3" : "\"docs\":2"));
+        ner_string_free(json);
+    }
     ner_pipeline_free(pl);
     assert_int_equal(ner_evaluate(NULL, drugs, NULL, &json, err, sizeof err), NER_EINVAL);
 }

@@ -120,12 +120,18 @@ int cmd_evaluate(int argc, char **argv)
             p.flags |= NER_EVAL_GOLD_LABELS;
             continue;
         }
+        if (strcmp(a, "--sentences") == 0) {
+            p.flags |= NER_EVAL_SENTENCES;
+            continue;
+        }
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: ner evaluate [--model DIR] --data FILE [--format jsonl|conll]\n"
                    "                    [--threads N] [--examples N] [--json]\n"
                    "                    [--html report.html]   (also a page: per-label and\n"
                    "                     confusion tables, up to --examples (20) errors each)\n"
                    "                    [--gold-labels-only]   (score only the labels the data has)\n"
+                   "                    [--sentences]   (column files: one text per sentence, not\n"
+                   "                     per -DOCSTART- document; how BERT models are scored)\n"
                    "                    [--aggregation none|simple|first|average|max]\n"
                    "                    [--words wordpiece|whitespace]\n"
                    "                    [--precision f32|auto|bf16|int8]\n");

@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 #include "cli.h"
+#include "serve_request.h"
 
 /* tools/ner/serve_page.html, embedded by lib/text/embed.py */
 extern const char *const serve_page_html;
@@ -136,40 +137,6 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
     return CLI_OK;
 }
 
-/* The byte offset of the first byte that does not start a valid UTF-8
- * sequence (RFC 3629: no overlong forms, surrogates or code points past
- * U+10FFFF), or len.  Checked before jansson so the error can name it. */
-static size_t utf8_bad_offset(const unsigned char *s, size_t len)
-{
-    size_t i = 0;
-    while (i < len) {
-        unsigned char b = s[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        size_t need;
-        unsigned char lo = 0x80, hi = 0xBF;  /* range of the second byte */
-        if (b >= 0xC2 && b <= 0xDF) need = 1;
-        else if (b == 0xE0) need = 2, lo = 0xA0;
-        else if (b == 0xED) need = 2, hi = 0x9F;
-        else if (b >= 0xE1 && b <= 0xEF) need = 2;
-        else if (b == 0xF0) need = 3, lo = 0x90;
-        else if (b >= 0xF1 && b <= 0xF3) need = 3;
-        else if (b == 0xF4) need = 3, hi = 0x8F;
-        else return i;
-        if (len - i - 1 < need)
-            return i;
-        for (size_t k = 1; k <= need; k++) {
-            unsigned char c = s[i + k];
-            if (k == 1 ? c < lo || c > hi : c < 0x80 || c > 0xBF)
-                return i;
-        }
-        i += need + 1;
-    }
-    return len;
-}
-
 /* Queues body (freed by MHD when must_free) as the response. */
 static enum MHD_Result reply(server *sv, struct MHD_Connection *c, unsigned status,
                              const char *type, const char *allow, char *body,
@@ -248,58 +215,24 @@ static json_t *doc_json(const ner_doc *doc)
 
 static enum MHD_Result do_entities(server *sv, struct MHD_Connection *c, request *rq)
 {
-    size_t bad = utf8_bad_offset((const unsigned char *)rq->body, rq->len);
-    if (bad < rq->len)
-        return reply_error(sv, c, MHD_HTTP_BAD_REQUEST, NULL,
-                           "the body is not valid UTF-8 (byte offset %zu)", bad);
-    json_error_t je;
-    json_t *req = json_loadb(rq->len ? rq->body : "", rq->len, JSON_REJECT_DUPLICATES, &je);
-    if (!req)
-        return reply_error(sv, c, MHD_HTTP_BAD_REQUEST, NULL,
-                           "malformed JSON at byte %d (line %d, column %d): %s",
-                           je.position, je.line, je.column, je.text);
-    json_t *text = json_is_object(req) ? json_object_get(req, "text") : NULL;
-    json_t *texts = json_is_object(req) ? json_object_get(req, "texts") : NULL;
-    const char *why = NULL;
-    char whybuf[80];
-    if (!json_is_object(req))
-        why = "expected a JSON object: {\"text\": \"...\"} or {\"texts\": [\"...\"]}";
-    else if (text && texts)
-        why = "give \"text\" or \"texts\", not both";
-    else if (!text && !texts)
-        why = "missing field \"text\" (a string) or \"texts\" (an array of strings)";
-    else if (text && !json_is_string(text))
-        why = "field \"text\" must be a string";
-    else if (texts && !json_is_array(texts))
-        why = "field \"texts\" must be an array of strings";
-    for (size_t i = 0; !why && texts && i < json_array_size(texts); i++)
-        if (!json_is_string(json_array_get(texts, i))) {
-            snprintf(whybuf, sizeof whybuf, "field \"texts\": item %zu must be a string", i);
-            why = whybuf;
-        }
-    if (why) {
-        enum MHD_Result r = reply_error(sv, c, MHD_HTTP_BAD_REQUEST, NULL, "%s", why);
-        json_decref(req);
-        return r;
-    }
-
-    size_t n = text ? 1 : json_array_size(texts);
-    const char **ptrs = calloc(n ? n : 1, sizeof *ptrs);
-    size_t *lens = calloc(n ? n : 1, sizeof *lens);
+    serve_texts req;
+    char why[700];
+    int pr = serve_request_parse(rq->body, rq->len, &req, why, sizeof why);
+    if (pr != SERVE_REQ_OK)
+        return reply_error(sv, c, pr == SERVE_REQ_BAD ? MHD_HTTP_BAD_REQUEST
+                                                      : MHD_HTTP_INTERNAL_SERVER_ERROR,
+                           NULL, "%s", why);
+    size_t n = req.n;
     ner_doc **docs = calloc(n ? n : 1, sizeof *docs);
     json_t *results = json_array();
-    int st = ptrs && lens && docs && results ? NER_OK : NER_ENOMEM;
+    int st = docs && results ? NER_OK : NER_ENOMEM;
     char err[NER_ERRBUF_SIZE] = "";
-    for (size_t i = 0; st == NER_OK && i < n; i++) {
-        json_t *t = text ? text : json_array_get(texts, i);
-        ptrs[i] = json_string_value(t);
-        lens[i] = json_string_length(t);
-    }
     if (st == NER_OK && n) {
         ner_batch_params bp;
         ner_batch_params_init(&bp, sizeof bp);
         bp.n_threads = 1;  /* this worker's thread; the pool is the parallelism */
-        st = ner_pipeline_process_batch(sv->pl, ptrs, lens, n, docs, &bp, err, sizeof err);
+        st = ner_pipeline_process_batch(sv->pl, req.ptrs, req.lens, n, docs, &bp, err,
+                                        sizeof err);
     }
     unsigned status = MHD_HTTP_OK;
     char msg[NER_ERRBUF_SIZE + 64] = "";
@@ -312,7 +245,7 @@ static enum MHD_Result do_entities(server *sv, struct MHD_Connection *c, request
         if (ds != NER_OK) {
             status = process_status(ds);
             const char *dm = docs[i] ? ner_doc_errmsg(docs[i]) : "out of memory";
-            if (text)
+            if (req.single)
                 snprintf(msg, sizeof msg, "field \"text\": %s", dm);
             else
                 snprintf(msg, sizeof msg, "field \"texts\": item %zu: %s", i, dm);
@@ -323,16 +256,15 @@ static enum MHD_Result do_entities(server *sv, struct MHD_Connection *c, request
     }
     for (size_t i = 0; docs && i < n; i++)
         ner_doc_free(docs[i]);
-    free(ptrs);
-    free(lens);
     free(docs);
-    json_decref(req);
+    int single = req.single;
+    serve_texts_free(&req);
     if (status != MHD_HTTP_OK) {
         json_decref(results);
         return reply_error(sv, c, status, NULL, "%s", msg);
     }
     json_t *out;
-    if (text) {
+    if (single) {
         out = json_incref(json_array_get(results, 0));
         json_decref(results);
     } else {
