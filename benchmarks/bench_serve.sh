@@ -11,7 +11,7 @@
 #   DURATION   seconds per latency run                            [10]
 #   SOAK       requests in the RSS run                            [1000000]
 #   MODEL      ner serve --model (empty: the default pipeline)    []
-# The RSS run lasts SOAK / (the short 8-connection rate) * 1.2 seconds.
+# The RSS run repeats wrk until SOAK requests are done.
 # wrk (Debian package wrk) is installed with apt-get when missing and this
 # runs as root or with sudo; otherwise the script says so and exits 0.
 # The load generator runs on the same machine: with 2 cores, wrk's two
@@ -106,15 +106,27 @@ before=$(rss)
 echo "soak: $SOAK short requests, 8 connections; RSS before $before kB, load $(load)"
 ( while kill -0 "$PID" 2>/dev/null; do rss >> "$W/rss"; sleep 5; done ) &
 SAMPLER=$!
-# wrk counts time, not requests: run long enough for SOAK at the rate
-# measured above (plus 20 %), and report the count it made.
-secs=$(awk -v n="$SOAK" -v r="$RATE" 'BEGIN {printf "%d", n / r * 1.2 + 1}')
+# wrk counts time, not requests: run in rounds sized from the rate measured
+# above until SOAK requests are done (a busy machine slows a round; the next
+# one makes up for it), and report the count made.
 start=$(date +%s.%N)
-wrk -t2 -c8 -d"$secs" -s "$W/short.lua" "$URL" > "$W/soak"
+done_reqs=0
+while [ "$done_reqs" -lt "$SOAK" ]; do
+    secs=$(awk -v n="$((SOAK - done_reqs))" -v r="$RATE" 'BEGIN {s = n / r + 1; printf "%d", (s > 60 ? 60 : s)}')
+    wrk -t2 -c8 -d"$secs" -s "$W/short.lua" "$URL" > "$W/soak"
+    if grep -q "Non-2xx" "$W/soak"; then
+        kill "$SAMPLER" 2>/dev/null || true
+        echo "errors:"; cat "$W/soak"; exit 1
+    fi
+    round=$(awk '/requests in/ {print $1}' "$W/soak")
+    if [ "${round:-0}" -eq 0 ]; then
+        kill "$SAMPLER" 2>/dev/null || true
+        echo "soak: a round made no requests (server gone?):"; cat "$W/soak"; exit 1
+    fi
+    done_reqs=$((done_reqs + round))
+done
 end=$(date +%s.%N)
 kill "$SAMPLER" 2>/dev/null || true
-grep -q "Non-2xx" "$W/soak" && { echo "errors:"; cat "$W/soak"; exit 1; }
-done_reqs=$(awk '/requests in/ {print $1}' "$W/soak")
 after=$(rss)
 echo "soak: $done_reqs requests in $(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.1f", b - a}') s;" \
      "RSS after $after kB (samples every 5 s: min $(sort -n "$W/rss" | head -1)," \
