@@ -274,6 +274,49 @@ def test_stalled_client_is_dropped():
         assert s.stop() == 0, s.stderr()
 
 
+def test_trickling_body_is_cut_off():
+    """A body sent a byte at a time, each inside the idle timeout, is cut
+    off by --body-timeout; a slow body that makes it in time is answered."""
+    s = Server("--timeout", "5", "--body-timeout", "1", "--threads", "1")
+    try:
+        sock = s.raw()
+        sock.sendall(b"POST /entities HTTP/1.1\r\nHost: x\r\n"
+                     b"Content-Length: 1000\r\n\r\n{\"text\": \"")
+        sock.settimeout(0.2)
+        t0, closed = time.monotonic(), False
+        while time.monotonic() - t0 < 20 and not closed:
+            try:
+                sock.sendall(b"a")
+                closed = sock.recv(4096) == b""
+            except socket.timeout:
+                pass
+            except (BrokenPipeError, ConnectionResetError):
+                closed = True
+        took = time.monotonic() - t0
+        sock.close()
+        assert closed and took < 5, (closed, took)  # before the 5 s idle timeout
+        status, got = s.post({"text": SEED})
+        assert status == 200 and got["entities"], got
+        # a body in two halves 0.3 s apart is within the deadline
+        body = json.dumps({"text": SEED}).encode()
+        sock = s.raw()
+        sock.sendall(b"POST /entities HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(0.3)
+        sock.sendall(body[10:])
+        sock.settimeout(30)
+        data = b""
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        sock.close()
+        assert data.startswith(b"HTTP/1.1 200"), data
+    finally:
+        assert s.stop() == 0, s.stderr()
+
+
 def start_in_flight(s, body):
     """A socket with a POST whose headers the server has taken (it answered
     100 Continue) and whose body is not all sent; then SIGTERM, and wait
@@ -340,6 +383,7 @@ def test_sigint_exits_0():
 def test_usage_errors():
     for args, what in [(["--port", "70000"], "--port"), (["--threads", "0"], "--threads"),
                        (["--max-body", "-1"], "--max-body"), (["--timeout"], "--timeout"),
+                       (["--body-timeout", "0"], "--body-timeout"),
                        (["--frobnicate", "1"], "unknown argument --frobnicate"),
                        (["--host", "not a host"], "--host")]:
         p = subprocess.run([NER, "serve", *args], capture_output=True, timeout=60)

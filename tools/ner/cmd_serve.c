@@ -17,9 +17,13 @@
  * daemon and exits 0.  A second signal stops at once.
  *
  * --timeout is libmicrohttpd's idle timeout: a client that sends nothing for
- * that long is dropped; one that trickles bytes just inside it is not (MHD
- * 0.9 has no whole-request deadline).  A connection whose headers had not
- * all arrived when the signal came is closed, not waited for. */
+ * that long is dropped.  MHD 0.9 has no whole-request deadline, so the body
+ * gets one here (--body-timeout, from the end of the headers: the
+ * connection is closed, as an idle one is); headers trickled in just inside the idle timeout are
+ * bounded only by MHD's 32 KB header memory.  A held connection costs a
+ * socket, not a worker: the workers poll many connections each.  A
+ * connection whose headers had not all arrived when the signal came is
+ * closed, not waited for. */
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -32,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 #include "cli.h"
 #include "serve_request.h"
@@ -42,13 +47,14 @@ extern const size_t serve_page_html_len;
 
 typedef struct serve_opts {
     const char *model, *kb, *host;
-    unsigned long port, threads, timeout;
+    unsigned long port, threads, timeout, body_timeout;
     unsigned long long max_body;
 } serve_opts;
 
 typedef struct server {
     const ner_pipeline *pl;
     size_t max_body;
+    double body_timeout;   /* seconds from the headers to the body's end */
     atomic_int stopping;   /* responses from now on say Connection: close */
     atomic_long inflight;  /* requests whose handler ran and that are not done */
 } server;
@@ -58,6 +64,7 @@ typedef struct request {
     char *body;
     size_t len, cap;
     int too_big;
+    double t0;   /* CLOCK_MONOTONIC seconds when the headers were in */
 } request;
 
 static const char usage[] =
@@ -67,7 +74,8 @@ static const char usage[] =
     "  --port 0 picks a free port; the line \"listening on URL\" says which.\n"
     "  --threads: worker threads (default: the number of CPUs); --max-body:\n"
     "  largest request body (default 10485760); --timeout: idle seconds before\n"
-    "  a connection is dropped (default 30).  SIGTERM or SIGINT: finish the\n"
+    "  a connection is dropped (default 30); --body-timeout: seconds a request\n"
+    "  body may take to arrive after its headers (default 60).  SIGTERM or SIGINT: finish the\n"
     "  requests in flight, then exit 0 (a second signal: at once).\n";
 
 static int parse_num(const char *opt, const char *v, unsigned long long lo,
@@ -94,6 +102,7 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
     o->threads = cpus < 1 ? 1 : cpus > 64 ? 64 : (unsigned long)cpus;
     o->max_body = 10ull * 1024 * 1024;
     o->timeout = 30;
+    o->body_timeout = 60;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -105,7 +114,7 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
         }
         if (!v && strncmp(a, "--", 2) == 0 && strcmp(a, "--") != 0) {
             static const char *const known[] = {"--model", "--kb", "--host", "--port",
-                "--threads", "--max-body", "--timeout"};
+                "--threads", "--max-body", "--timeout", "--body-timeout"};
             int is_known = 0;
             for (size_t k = 0; k < sizeof known / sizeof *known; k++)
                 is_known |= strcmp(a, known[k]) == 0;
@@ -123,6 +132,9 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
             if ((rc = parse_num(a, v, 1, 1024, &n)) == CLI_OK) o->threads = (unsigned long)n;
         } else if (strcmp(a, "--timeout") == 0) {
             if ((rc = parse_num(a, v, 1, 86400, &n)) == CLI_OK) o->timeout = (unsigned long)n;
+        } else if (strcmp(a, "--body-timeout") == 0) {
+            if ((rc = parse_num(a, v, 1, 86400, &n)) == CLI_OK)
+                o->body_timeout = (unsigned long)n;
         } else if (strcmp(a, "--max-body") == 0) {
             if ((rc = parse_num(a, v, 1, (unsigned long long)SIZE_MAX / 2, &n)) == CLI_OK)
                 o->max_body = n;
@@ -135,6 +147,13 @@ static int parse_opts(int argc, char **argv, serve_opts *o)
         i++;
     }
     return CLI_OK;
+}
+
+static double now_sec(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 /* Queues body (freed by MHD when must_free) as the response. */
@@ -289,6 +308,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         rq = calloc(1, sizeof *rq);
         if (!rq)
             return MHD_NO;
+        rq->t0 = now_sec();
         *ctx = rq;
         atomic_fetch_add(&sv->inflight, 1);
         if (!entities && strcmp(url, "/") != 0 && strcmp(url, "/health") != 0)
@@ -318,6 +338,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
          * limit: keep reading, drop the bytes, say 413 at the end. */
         size_t n = *upload_size;
         *upload_size = 0;
+        if (now_sec() - rq->t0 > sv->body_timeout)
+            return MHD_NO;   /* closed: MHD 0.9 cannot answer in mid-body */
         if (rq->too_big || n > sv->max_body - rq->len) {
             rq->too_big = 1;
             return MHD_YES;
@@ -450,6 +472,7 @@ int cmd_serve(int argc, char **argv)
     memset(&sv, 0, sizeof sv);
     sv.pl = pl;
     sv.max_body = (size_t)o.max_body;
+    sv.body_timeout = (double)o.body_timeout;
     atomic_init(&sv.stopping, 0);
     atomic_init(&sv.inflight, 0);
 
