@@ -19,11 +19,11 @@
  * --timeout is libmicrohttpd's idle timeout: a client that sends nothing for
  * that long is dropped.  MHD 0.9 has no whole-request deadline, so the body
  * gets one here (--body-timeout, from the end of the headers: the
- * connection is closed, as an idle one is); headers trickled in just inside the idle timeout are
- * bounded only by MHD's 32 KB header memory.  A held connection costs a
- * socket, not a worker: the workers poll many connections each.  A
- * connection whose headers had not all arrived when the signal came is
- * closed, not waited for. */
+ * connection is closed, as an idle one is); headers trickled in just inside
+ * the idle timeout are bounded only by MHD's 32 KB header memory.  A held
+ * connection costs a socket, not a worker: the workers poll many connections
+ * each.  A connection whose headers had not all arrived when the signal
+ * came is closed, not waited for. */
 #include <errno.h>
 #include <fcntl.h>
 #include <microhttpd.h>
@@ -70,13 +70,15 @@ typedef struct request {
 static const char usage[] =
     "usage: ner serve [--model DIR] [--kb DIR] [--host 127.0.0.1] [--port 8080]\n"
     "                 [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
+    "                 [--body-timeout SECONDS]\n"
     "  POST /entities {\"text\": ...} or {\"texts\": [...]}, GET /health, GET /\n"
     "  --port 0 picks a free port; the line \"listening on URL\" says which.\n"
     "  --threads: worker threads (default: the number of CPUs); --max-body:\n"
     "  largest request body (default 10485760); --timeout: idle seconds before\n"
     "  a connection is dropped (default 30); --body-timeout: seconds a request\n"
-    "  body may take to arrive after its headers (default 60).  SIGTERM or SIGINT: finish the\n"
-    "  requests in flight, then exit 0 (a second signal: at once).\n";
+    "  body may take to arrive after its headers (default 60).  SIGTERM or\n"
+    "  SIGINT: finish the requests in flight, then exit 0 (a second signal: at\n"
+    "  once).\n";
 
 static int parse_num(const char *opt, const char *v, unsigned long long lo,
                      unsigned long long hi, unsigned long long *out)
