@@ -139,7 +139,8 @@ NER_API int ner_eval_params_init(ner_eval_params *p, size_t size);
  *    "error_examples": {category: [{"doc", "line", "gold": {"start","end",
  *        "label","text"} or null, "pred": {...} or null, "context",
  *        "context_start"}]}  (the code point of the doc where the context
- *        excerpt begins, since 0.1: newlines and tabs in it are spaces),
+ *        excerpt begins, since 0.1: about 30 code points a side widened to
+ *        whole words; newlines and tabs in it are spaces),
  *    "confusion": {gold label: {predicted label: n}}  ("O": none),
  *    "docs", "tokens", "format", "seconds", "ignored_pred"}
  * Thread-safe on a shared pipeline.  Borrows pl and data_path. */

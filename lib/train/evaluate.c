@@ -49,6 +49,15 @@ static void add_text(json_t *span, const ner_doc *pd)
 }
 
 /* Adds "line", span texts and a context excerpt to every example. */
+static int space_at(const ner_doc *d, const char *text, size_t cp)
+{
+    size_t b = 0;
+    if (ner_doc_char_to_byte(d, cp, &b) != NER_OK)
+        return 1;
+    char ch = text[b];
+    return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
+}
+
 static void decorate(json_t *root, const ntr_corpus *c, ner_doc **docs)
 {
     json_t *ex = json_object_get(root, "error_examples");
@@ -76,9 +85,16 @@ static void decorate(json_t *root, const ntr_corpus *c, ner_doc **docs)
             add_text(p, docs[di]);
             size_t len = 0, bs = 0, be = 0;
             const char *text = ner_doc_text(docs[di], &len);
+            size_t nch = ner_doc_length_chars(docs[di]);
             size_t cs = s > 30 ? s - 30 : 0, ce = en + 30;
-            if (ce > ner_doc_length_chars(docs[di]))
-                ce = ner_doc_length_chars(docs[di]);
+            if (ce > nch)
+                ce = nch;
+            /* Widen to whole words (at most 15 code points more a side) so
+             * that the excerpt does not open or close mid-word. */
+            for (int k = 0; k < 15 && cs > 0 && !space_at(docs[di], text, cs - 1); k++)
+                cs--;
+            for (int k = 0; k < 15 && ce < nch && !space_at(docs[di], text, ce); k++)
+                ce++;
             if (ner_doc_char_to_byte(docs[di], cs, &bs) == NER_OK &&
                 ner_doc_char_to_byte(docs[di], ce, &be) == NER_OK && be >= bs) {
                 char *ctx = malloc(be - bs + 1);

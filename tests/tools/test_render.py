@@ -386,4 +386,9 @@ def test_evaluate_html(tmp_path):
         assert g.text(skip=lambda n: is_label(n) or "none" in n.cls()) == \
             p.text(skip=lambda n: is_label(n) or "none" in n.cls())
         doc = DOCS[int(exs[0].attrs["data-doc"])][0]
-        assert g.text(skip=lambda n: is_label(n) or "none" in n.cls()) in doc
+        ctx = g.text(skip=lambda n: is_label(n) or "none" in n.cls())
+        assert ctx in doc
+        # the excerpt is cut between words, not inside one
+        at = doc.find(ctx)
+        assert at == 0 or doc[at - 1].isspace(), (cat, ctx)
+        assert at + len(ctx) == len(doc) or doc[at + len(ctx)].isspace(), (cat, ctx)
