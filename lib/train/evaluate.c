@@ -48,7 +48,7 @@ static void add_text(json_t *span, const ner_doc *pd)
     json_object_set_new(span, "text", json_stringn(text + bs, be - bs));
 }
 
-/* Adds "line", span texts and a context excerpt to every example. */
+/* Whether code point cp of d is a space, tab or line end (or past the end). */
 static int space_at(const ner_doc *d, const char *text, size_t cp)
 {
     size_t b = 0;
@@ -58,6 +58,7 @@ static int space_at(const ner_doc *d, const char *text, size_t cp)
     return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
 }
 
+/* Adds "line", span texts and a context excerpt to every example. */
 static void decorate(json_t *root, const ntr_corpus *c, ner_doc **docs)
 {
     json_t *ex = json_object_get(root, "error_examples");
