@@ -9,6 +9,8 @@
 #include "io/buf.h"
 #include "ner/ner_component.h"
 #include "ner/ner_train.h"
+#include "text/rule_tokenizer.h"
+#include "text/utf8.h"
 #include "train/data.h"
 
 static double now_sec(void)
@@ -48,14 +50,14 @@ static void add_text(json_t *span, const ner_doc *pd)
     json_object_set_new(span, "text", json_stringn(text + bs, be - bs));
 }
 
-/* Whether code point cp of d is a space, tab or line end (or past the end). */
-static int space_at(const ner_doc *d, const char *text, size_t cp)
+/* Whether code point cp of d is whitespace as the tokenizer sees it (or
+ * past the end). */
+static int space_at(const ner_doc *d, const char *text, size_t len, size_t cp)
 {
     size_t b = 0;
-    if (ner_doc_char_to_byte(d, cp, &b) != NER_OK)
+    if (ner_doc_char_to_byte(d, cp, &b) != NER_OK || b >= len)
         return 1;
-    char ch = text[b];
-    return ch == ' ' || ch == '\n' || ch == '\t' || ch == '\r';
+    return nt_is_space(nt_utf8_next(text, len, &b));
 }
 
 /* Adds "line", span texts and a context excerpt to every example. */
@@ -92,9 +94,9 @@ static void decorate(json_t *root, const ntr_corpus *c, ner_doc **docs)
                 ce = nch;
             /* Widen to whole words (at most 15 code points more a side) so
              * that the excerpt does not open or close mid-word. */
-            for (int k = 0; k < 15 && cs > 0 && !space_at(docs[di], text, cs - 1); k++)
+            for (int k = 0; k < 15 && cs > 0 && !space_at(docs[di], text, len, cs - 1); k++)
                 cs--;
-            for (int k = 0; k < 15 && ce < nch && !space_at(docs[di], text, ce); k++)
+            for (int k = 0; k < 15 && ce < nch && !space_at(docs[di], text, len, ce); k++)
                 ce++;
             if (ner_doc_char_to_byte(docs[di], cs, &bs) == NER_OK &&
                 ner_doc_char_to_byte(docs[di], ce, &be) == NER_OK && be >= bs) {
